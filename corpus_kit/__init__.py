@@ -1,0 +1,1 @@
+"""corpus-kit: turn raw web documents into a clean, validated, versioned dataset."""

@@ -1,0 +1,1 @@
+"""Engines run stage functions over shards; stages never know which engine runs them."""

@@ -1,0 +1,70 @@
+"""Compare two releases: documents added, removed and changed (by id), and reason counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from corpus_kit.package.manifest import read_manifest
+from corpus_kit.package.naming import split_of_shard
+
+
+@dataclass(frozen=True)
+class ReleaseDiff:
+    old_version: str | None
+    new_version: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+    line_reasons: dict[str, tuple[int, int]] = field(default_factory=dict)  # reason: (old, new)
+
+
+def _read(release: Path) -> tuple[dict[str, str], Counter]:
+    digests: dict[str, str] = {}
+    reasons: Counter = Counter()
+    for shard in sorted((release / "data").glob("*.parquet")):
+        if split_of_shard(shard) is None:
+            continue
+        table = pq.read_table(shard, columns=["id", "text", "split", "removed_lines"])
+        hashes = pc.binary_join_element_wise(table.column("text"), table.column("split"), "\x00")
+        for doc_id, digest in zip(table.column("id").to_pylist(), hashes.to_pylist(), strict=True):
+            digests[doc_id] = digest
+        flat = pc.list_flatten(table.column("removed_lines"))
+        reasons.update(pc.struct_field(flat, "reason").to_pylist())
+    return digests, reasons
+
+
+def diff_releases(old: Path | None, new: Path) -> ReleaseDiff:
+    """Return what changed from release `old` (None: nothing before) to release `new`."""
+    old_docs, old_reasons = _read(old) if old else ({}, Counter())
+    new_docs, new_reasons = _read(new)
+    return ReleaseDiff(
+        old_version=read_manifest(old)["version"] if old else None,
+        new_version=read_manifest(new)["version"] if (new / "manifest.json").exists() else new.name,
+        added=tuple(sorted(new_docs.keys() - old_docs.keys())),
+        removed=tuple(sorted(old_docs.keys() - new_docs.keys())),
+        changed=tuple(sorted(i for i in new_docs.keys() & old_docs.keys() if new_docs[i] != old_docs[i])),
+        line_reasons={r: (old_reasons[r], new_reasons[r]) for r in sorted(old_reasons.keys() | new_reasons.keys())},
+    )
+
+
+def _ids(ids: tuple[str, ...], limit: int = 20) -> str:
+    shown = ", ".join(f"`{i}`" for i in ids[:limit])
+    return shown + (f" and {len(ids) - limit:,} more" if len(ids) > limit else "")
+
+
+def format_diff(diff: ReleaseDiff) -> str:
+    """Return the diff as a Markdown changelog entry."""
+    since = f"since {diff.old_version}" if diff.old_version else "first release"
+    lines = [f"## {diff.new_version} ({since})", ""]
+    for label, ids in (("Added", diff.added), ("Removed", diff.removed), ("Changed", diff.changed)):
+        lines.append(f"- {label}: {len(ids):,} documents" + (f" ({_ids(ids)})" if ids else ""))
+    moved = {r: c for r, c in diff.line_reasons.items() if c[0] != c[1]}
+    if moved:
+        lines += ["", "| removed-line reason | before | after |", "|---|---:|---:|"]
+        lines += [f"| `{r}` | {a:,} | {b:,} |" for r, (a, b) in moved.items()]
+    return "\n".join(lines) + "\n"
