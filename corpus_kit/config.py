@@ -56,6 +56,9 @@ class BoilerplateConfig:
     # A line is kept when the classifier's content probability is at least this (chosen by
     # page-grouped cross-validation on the training sources; lower keeps more).
     threshold: float = 0.5
+    # A title or heading right before kept text is kept from this probability on (same as
+    # `threshold` turns that off).
+    heading_threshold: float = 0.3
     rules: bool = True  # also remove "Skip to …" links and trailing photo credits by rule
     # A line is a template line of a site when it is on at least `template_min_docs` of the
     # site's documents and on at least `template_min_share` of them.
@@ -64,12 +67,15 @@ class BoilerplateConfig:
     template_min_chars: int = 1  # shorter lines are never template lines
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.threshold <= 1.0:
-            raise ConfigError(f"boilerplate.threshold = {self.threshold} is not between 0 and 1")
+        for name in ("threshold", "heading_threshold"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"boilerplate.{name} = {getattr(self, name)} is not between 0 and 1")
         if self.template_min_docs < 2:
             raise ConfigError(f"boilerplate.template_min_docs = {self.template_min_docs} must be at least 2")
         if not 0.0 <= self.template_min_share <= 1.0:
-            raise ConfigError(f"boilerplate.template_min_share = {self.template_min_share} is not between 0 and 1")
+            raise ConfigError(
+                f"boilerplate.template_min_share = {self.template_min_share} is not between 0 and 1"
+            )
 
 
 @dataclass(frozen=True)
@@ -80,16 +86,18 @@ class LangidConfig:
     languages: tuple[str, ...] = ()  # expected languages; empty means any
     min_chars: int = 1  # letters a text needs for a label; fewer gives `und`
     min_prob: float = 0.5  # posterior of the best language below this gives `und`
-    max_unknown_letters: float = 0.5  # share of letters no langdetect profile knows above this gives `und`
+    max_unknown_letters: float = 0.05  # share of letters no langdetect profile uses above this gives `und`
     sample_chars: int = 600  # characters of a long text that are read, from `sample_parts` places
     sample_parts: int = 3
     mix_min_chars: int = 20  # lines with fewer letters are left out of `lang_mix`
 
     def __post_init__(self) -> None:
-        if self.min_chars < 1 or self.sample_chars < 1 or self.sample_parts < 1 or self.mix_min_chars < 1:
-            raise ConfigError("langid.min_chars, sample_chars, sample_parts and mix_min_chars must be >= 1")
-        if not 0 <= self.min_prob <= 1 or not 0 <= self.max_unknown_letters <= 1:
-            raise ConfigError("langid.min_prob and langid.max_unknown_letters must be between 0 and 1")
+        for name in ("min_chars", "sample_chars", "sample_parts", "mix_min_chars"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"langid.{name} = {getattr(self, name)} must be at least 1")
+        for name in ("min_prob", "max_unknown_letters"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigError(f"langid.{name} = {getattr(self, name)} is not between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -98,14 +106,16 @@ class QualityConfig:
 
     Defaults are the published Gopher rules (Rae et al. 2021, "Scaling Language Models", appendix
     A.1: 50-100,000 words, mean word length 3-10, hash or ellipsis to word ratio <= 0.1, at least
-    2 stopwords, duplicate-line fraction <= 0.3) and FineWeb's line-punctuation rule (Penedo et al.
-    2024: more than 12 % of lines end in terminal punctuation). Measured on the benchmark corpus
+    2 stopwords, duplicate-line fraction <= 0.3), C4's sentence rule (Raffel et al. 2020: at least
+    5 sentences) and FineWeb's line-punctuation rule (Penedo et al. 2024: more than 12 % of lines
+    end in terminal punctuation). Measured on the benchmark corpus
     and the seeds: real articles pass, thin pages fail (README, "Quality signals").
     """
 
     enabled: bool = True
     min_words: int = 50
     max_words: int = 100_000
+    min_sentences: int = 5
     min_mean_word_length: float = 3.0
     max_mean_word_length: float = 10.0
     max_symbol_word_ratio: float = 0.1
@@ -118,8 +128,8 @@ class QualityConfig:
     unpunctuated_languages: tuple[str, ...] = ("th", "lo", "km", "my")
 
     def __post_init__(self) -> None:
-        if self.min_words < 0 or self.max_words < self.min_words or self.min_stopwords < 0:
-            raise ConfigError("quality.min_words, max_words and min_stopwords must satisfy 0 <= min <= max")
+        if min(self.min_words, self.min_sentences, self.min_stopwords) < 0 or self.max_words < self.min_words:
+            raise ConfigError("quality: min_words, min_sentences, min_stopwords must be >= 0, max_words >= min_words")
         if not 0 <= self.min_mean_word_length <= self.max_mean_word_length:
             raise ConfigError("quality.min_mean_word_length must be between 0 and max_mean_word_length")
         for name in ("max_duplicate_line_share", "min_terminal_punct_share"):
@@ -159,8 +169,9 @@ class DedupConfig:
         if self.ngram < 1 or self.num_perm < 1 or self.bands < 1 or self.rows < 1 or self.max_bucket < 1:
             raise ConfigError("dedup.ngram, num_perm, bands, rows and max_bucket must be positive")
         if self.bands * self.rows > self.num_perm:
+            product = self.bands * self.rows
             raise ConfigError(
-                f"dedup.bands * dedup.rows = {self.bands * self.rows} exceeds dedup.num_perm = {self.num_perm}"
+                f"dedup.bands * dedup.rows = {product} exceeds dedup.num_perm = {self.num_perm}"
             )
         if not 0 < self.threshold <= 1:
             raise ConfigError(f"dedup.threshold = {self.threshold} is not in (0, 1]")
@@ -233,9 +244,13 @@ class BuildConfig:
         return (Path(self.root) / path).resolve()
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the config as plain data (without `root`), for reports and manifests."""
+        """Return what shapes a release's bytes as plain data, for manifests and config hashes.
+
+        `root` (where the config file is) and `engine` (how many workers) are left out: they
+        change where and how fast a release is built, never its content.
+        """
         data = dataclasses.asdict(self)
-        data.pop("root")
+        del data["root"], data["engine"]
         return data
 
 
@@ -270,7 +285,7 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
         return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
-    if isinstance(hint, type) and not isinstance(value, hint) or (hint is int and isinstance(value, bool)):
+    if (isinstance(hint, type) and not isinstance(value, hint)) or (hint is int and isinstance(value, bool)):
         raise ConfigError(f"{where}: expected {hint.__name__}, got {value!r}")
     return value
 
@@ -292,7 +307,9 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as err:
-            raise ConfigError(f"config file {path} not found; pass --config or run in the project folder") from err
+            raise ConfigError(
+                f"config file {path} not found; pass --config or run in the project folder"
+            ) from err
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             raise ConfigError(f"{path}: not valid TOML: {err}") from err
         root = path.resolve().parent

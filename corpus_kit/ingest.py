@@ -52,11 +52,15 @@ def ingest_records(records: Iterable[Record | Reject], batch_size: int = 1024) -
         raw, problem = _text_of(item)
         text = normalize_text(raw) if raw is not None else ""
         if doc_id in seen:
-            rejects.append(Reject(item.source, item.record, schema.REJECT_DUPLICATE_ID, "id seen before", doc_id))
+            rejects.append(
+                Reject(item.source, item.record, schema.REJECT_DUPLICATE_ID, "id seen before", doc_id)
+            )
             continue
         if not text:
             reason = schema.REJECT_NO_CONTENT if problem else schema.REJECT_EMPTY
-            rejects.append(Reject(item.source, item.record, reason, problem or "no text after normalization", doc_id))
+            rejects.append(
+                Reject(item.source, item.record, reason, problem or "no text after normalization", doc_id)
+            )
             continue
         seen.add(doc_id)
         title = normalize_text(item.title) if item.title else None
@@ -79,5 +83,8 @@ def ingest_records(records: Iterable[Record | Reject], batch_size: int = 1024) -
 
 def rejects_table(rejects: Iterable[Reject]) -> pa.Table:
     """Return rejects as a `schema.REJECT` table."""
-    rows = [{"source": r.source, "record": r.record, "id": r.id, "reason": r.reason, "detail": r.detail} for r in rejects]
+    rows = [
+        {"source": r.source, "record": r.record, "id": r.id, "reason": r.reason, "detail": r.detail}
+        for r in rejects
+    ]
     return pa.Table.from_pylist(rows, schema.REJECT)

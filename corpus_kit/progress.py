@@ -24,4 +24,6 @@ def progress(items: Iterable[T], desc: str, total: int | None = None, unit: str 
         return
     from tqdm import tqdm
 
-    yield from tqdm(items, desc=desc, total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False)
+    yield from tqdm(
+        items, desc=desc, total=total, unit=unit, file=sys.stderr, dynamic_ncols=True, leave=False
+    )

@@ -52,6 +52,7 @@ REJECT_SKIPPED_RECORD_TYPE = "skipped_record_type"
 # Document quality (stages/quality.py), in the order they are checked.
 REJECT_TOO_FEW_WORDS = "too_few_words"
 REJECT_TOO_MANY_WORDS = "too_many_words"
+REJECT_TOO_FEW_SENTENCES = "too_few_sentences"
 REJECT_MEAN_WORD_LENGTH = "mean_word_length"
 REJECT_SYMBOL_RATIO = "symbol_ratio"
 REJECT_NO_STOPWORDS = "no_stopwords"

@@ -13,4 +13,6 @@ def set_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray | 
         if not isinstance(values, pa.Array | pa.ChunkedArray):
             values = pa.array(values, type=field.type)
         return table.set_column(index, field.with_type(values.type), values)
-    return table.append_column(name, values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values))
+    return table.append_column(
+        name, values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values)
+    )

@@ -107,7 +107,9 @@ def find_inputs(paths: Sequence[str | Path], root: Path) -> list[tuple[Path, str
                 skipped += 1
                 continue
             stem = rel.with_name(rel.name.split(".")[0]).as_posix()
-            found.append((file, f"{PurePosixPath(Path(given)).as_posix().rstrip('/')}/{rel.as_posix()}", stem))
+            found.append(
+                (file, f"{PurePosixPath(Path(given)).as_posix().rstrip('/')}/{rel.as_posix()}", stem)
+            )
         if skipped:
             logger.warning("%s: skipped %d file(s) of unknown type or hidden", given, skipped)
     return found

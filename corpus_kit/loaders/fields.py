@@ -14,7 +14,9 @@ def _optional_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def record_from_object(obj: Mapping[str, Any], source: str, record: int, cfg: LoaderConfig) -> Record | Reject:
+def record_from_object(
+    obj: Mapping[str, Any], source: str, record: int, cfg: LoaderConfig
+) -> Record | Reject:
     """Read id, text (or html), url and title from `obj` using the key names of `cfg`."""
     raw_id = obj.get(cfg.id_key)
     doc_id = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None

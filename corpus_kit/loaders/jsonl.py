@@ -71,7 +71,9 @@ def read_jsonl(path: Path, source: str, cfg: LoaderConfig) -> Iterator[Record | 
             if raw.strip():
                 yield _parse_line(raw, source, lineno, cfg)
     except _damage_errors() as err:
-        yield Reject(source, lineno + 1, schema.REJECT_TRUNCATED, f"stream damaged after line {lineno}: {err}")
+        yield Reject(
+            source, lineno + 1, schema.REJECT_TRUNCATED, f"stream damaged after line {lineno}: {err}"
+        )
     except OSError as err:
         raise InputError(f"{path}: cannot read: {err.strerror or err}") from err
 
@@ -87,5 +89,7 @@ def _parse_line(raw: bytes, source: str, lineno: int, cfg: LoaderConfig) -> Reco
     except RecursionError:
         return Reject(source, lineno, schema.REJECT_MALFORMED_JSON, "JSON nested too deeply")
     if not isinstance(obj, dict):
-        return Reject(source, lineno, schema.REJECT_NOT_OBJECT, f"expected a JSON object, got {type(obj).__name__}")
+        return Reject(
+            source, lineno, schema.REJECT_NOT_OBJECT, f"expected a JSON object, got {type(obj).__name__}"
+        )
     return record_from_object(obj, source, lineno, cfg)

@@ -32,7 +32,12 @@ class ReleaseStats:
 
 
 def _size_category(n: int) -> str:
-    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+    for limit, label in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+    ):
         if n < limit:
             return label
     return "n>1M"
@@ -40,7 +45,8 @@ def _size_category(n: int) -> str:
 
 def card_metadata(cfg: BuildConfig, stats: ReleaseStats) -> dict[str, Any]:
     """Return the YAML front matter: configs, dataset_info, language, license, size category."""
-    from datasets import DatasetInfo, SplitDict, SplitInfo as HfSplitInfo
+    from datasets import DatasetInfo, SplitDict
+    from datasets import SplitInfo as HfSplitInfo
 
     from corpus_kit.schema import release_features
 
@@ -74,18 +80,27 @@ def _table(header: tuple[str, str], counts: dict[str, int]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _count(row: dict[str, Any]) -> str:
+    if row.get("unexpected_count") is None:
+        return ""
+    return f"{row['unexpected_count']:,} of {row.get('element_count') or 0:,}"
+
+
 def render_card(cfg: BuildConfig, stats: ReleaseStats, changelog_entry: str) -> str:
     """Return the whole card: front matter and a body made only of the build's numbers."""
     meta = yaml.safe_dump(card_metadata(cfg, stats), sort_keys=False, allow_unicode=True)
     name, version = cfg.dataset.name, cfg.dataset.version
     total = sum(s.num_examples for s in stats.splits)
     splits = "\n".join(f"| {s.name} | {s.num_examples:,} | {len(s.files)} |" for s in stats.splits)
-    dups = stats.rejects_by_reason.get("exact_duplicate", 0) + stats.rejects_by_reason.get("near_duplicate", 0)
+    dups = stats.rejects_by_reason.get("exact_duplicate", 0) + stats.rejects_by_reason.get(
+        "near_duplicate", 0
+    )
     checks = "\n".join(
-        f"| {r.get('split', '')} | `{r['expectation_type']}` | {'pass' if r['success'] else 'FAIL'} |"
+        f"| {r['split']} | `{r['expectation']}` | {'pass' if r['success'] else 'FAIL'} | {_count(r)} |"
         for r in stats.validation
     )
-    validation = f"| split | expectation | result |\n|---|---|---|\n{checks}\n" if checks else "_not run_\n"
+    header = "| split | expectation | result | unexpected |\n|---|---|---|---:|\n"
+    validation = f"{header}{checks}\n" if checks else "_not run_\n"
     return f"""---
 {meta}---
 
@@ -128,5 +143,5 @@ Every member of a cluster was assigned the same split.
 {validation}
 ## Changes in this version
 
-{changelog_entry.strip()}
+{changelog_entry.strip().replace("## ", "### ", 1)}
 """

@@ -38,17 +38,22 @@ def _read(release: Path) -> tuple[dict[str, str], Counter]:
     return digests, reasons
 
 
-def diff_releases(old: Path | None, new: Path) -> ReleaseDiff:
-    """Return what changed from release `old` (None: nothing before) to release `new`."""
+def diff_releases(old: Path | None, new: Path, new_version: str | None = None) -> ReleaseDiff:
+    """Return what changed from release `old` (None: nothing before) to release `new`.
+
+    `new_version` names the new release when it is still a staged folder without a manifest.
+    """
     old_docs, old_reasons = _read(old) if old else ({}, Counter())
     new_docs, new_reasons = _read(new)
     return ReleaseDiff(
         old_version=read_manifest(old)["version"] if old else None,
-        new_version=read_manifest(new)["version"] if (new / "manifest.json").exists() else new.name,
+        new_version=new_version or read_manifest(new)["version"],
         added=tuple(sorted(new_docs.keys() - old_docs.keys())),
         removed=tuple(sorted(old_docs.keys() - new_docs.keys())),
         changed=tuple(sorted(i for i in new_docs.keys() & old_docs.keys() if new_docs[i] != old_docs[i])),
-        line_reasons={r: (old_reasons[r], new_reasons[r]) for r in sorted(old_reasons.keys() | new_reasons.keys())},
+        line_reasons={
+            r: (old_reasons[r], new_reasons[r]) for r in sorted(old_reasons.keys() | new_reasons.keys())
+        },
     )
 
 

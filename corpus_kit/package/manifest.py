@@ -24,7 +24,9 @@ def file_digest(path: Path) -> dict[str, Any]:
 
 def release_files(release: Path) -> list[str]:
     """Return the POSIX paths of every file of `release` except the manifest, sorted."""
-    return sorted(p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.name != MANIFEST)
+    return sorted(
+        p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file() and p.name != MANIFEST
+    )
 
 
 def write_manifest(release: Path, fields: dict[str, Any]) -> dict[str, Any]:
@@ -60,5 +62,7 @@ def verify_manifest(release: Path) -> dict[str, Any]:
         raise ReleaseError(f"{release / name}: not listed in {MANIFEST}")
     for name in sorted(listed):
         if file_digest(release / name) != listed[name]:
-            raise ReleaseError(f"{release / name}: sha256 or size differs from {MANIFEST}; the release is damaged")
+            raise ReleaseError(
+                f"{release / name}: sha256 or size differs from {MANIFEST}; the release is damaged"
+            )
     return manifest

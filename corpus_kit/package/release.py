@@ -19,20 +19,28 @@ def _semver(version: str) -> tuple[int, ...] | None:
 def previous_release(dataset_dir: Path, version: str) -> Path | None:
     """Return the highest complete release of `dataset_dir` older than `version`, if any."""
     current = _semver(version)
-    older = [
-        (v, p)
-        for p in dataset_dir.iterdir()
-        if p.is_dir() and (v := _semver(p.name)) and current and v < current and (p / "manifest.json").exists()
-    ] if dataset_dir.is_dir() else []
+    older = (
+        [
+            (v, p)
+            for p in dataset_dir.iterdir()
+            if p.is_dir()
+            and (v := _semver(p.name))
+            and current
+            and v < current
+            and (p / "manifest.json").exists()
+        ]
+        if dataset_dir.is_dir()
+        else []
+    )
     return max(older)[1] if older else None
 
 
 def same_content(a: Path, b: Path) -> bool:
     """Return True when folders `a` and `b` hold the same files with the same bytes."""
-    files = release_files(a) + ["manifest.json"]
-    if files != release_files(b) + ["manifest.json"]:
+    files = release_files(a)
+    if files != release_files(b):
         return False
-    return all(filecmp.cmp(a / f, b / f, shallow=False) for f in files if (a / f).exists() or (b / f).exists())
+    return all(filecmp.cmp(a / f, b / f, shallow=False) for f in [*files, "manifest.json"])
 
 
 def commit_release(staged: Path, final: Path) -> bool:

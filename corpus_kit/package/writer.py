@@ -22,7 +22,9 @@ def release_schema() -> pa.Schema:
     exact types (e.g. the `removed_lines` structs), as its own Arrow writer stores them.
     """
     features = schema.release_features()
-    metadata = {b"huggingface": json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True).encode()}
+    metadata = {
+        b"huggingface": json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True).encode()
+    }
     return schema.with_schema_version(schema.RELEASE.with_metadata(metadata))
 
 

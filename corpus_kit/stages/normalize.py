@@ -17,7 +17,9 @@ import pyarrow as pa
 from corpus_kit.tables import set_column
 
 _NEWLINES = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
-_SPACE_SEPARATORS = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_SPACE_SEPARATORS = (
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+)
 _CONTROLS = [c for c in range(0x20) if c not in (0x09, 0x0A)] + list(range(0x7F, 0xA0)) + [0xFEFF]
 _TRANSLATE = {ord(c): " " for c in _SPACE_SEPARATORS} | dict.fromkeys(_CONTROLS)
 _SPACE_RUNS = re.compile(r" {2,}")

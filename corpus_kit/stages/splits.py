@@ -34,7 +34,11 @@ def split_for(key: str, cfg: SplitConfig) -> str:
 def assign_splits(table: pa.Table, cfg: SplitConfig) -> pa.Table:
     """Set `split` from the hash of each row's duplicate cluster, or its id (or site, if `by_site`)."""
     ids = table.column("id").to_pylist()
-    clusters = table.column("dup_cluster").to_pylist() if "dup_cluster" in table.column_names else [None] * len(ids)
+    clusters = (
+        table.column("dup_cluster").to_pylist() if "dup_cluster" in table.column_names else [None] * len(ids)
+    )
     urls = table.column("url").to_pylist()
-    splits = [split_for(_group_key(i, c, u, cfg.by_site), cfg) for i, c, u in zip(ids, clusters, urls, strict=True)]
+    splits = [
+        split_for(_group_key(i, c, u, cfg.by_site), cfg) for i, c, u in zip(ids, clusters, urls, strict=True)
+    ]
     return set_column(table, "split", pa.array(splits, pa.string()))

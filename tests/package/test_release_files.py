@@ -34,7 +34,7 @@ def test_manifest_lists_every_file_and_catches_damage(tmp_path: Path) -> None:
     with pytest.raises(ReleaseError, match=r"README.md: sha256 or size differs"):
         verify_manifest(release)
     (release / "extra.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(ReleaseError, match="extra.txt: not listed"):
+    with pytest.raises(ReleaseError, match=r"extra\.txt: not listed"):
         verify_manifest(release)
 
 
@@ -74,7 +74,9 @@ def test_splits_follow_ratios_and_keep_clusters_together() -> None:
     for row in out[:400]:
         by_cluster.setdefault(row["dup_cluster"], set()).add(row["split"])
     assert all(len(s) == 1 for s in by_cluster.values())
-    assert assign_splits(table.slice(100, 50), cfg).column("split").to_pylist() == [r["split"] for r in out[100:150]]
+    assert assign_splits(table.slice(100, 50), cfg).column("split").to_pylist() == [
+        r["split"] for r in out[100:150]
+    ]
 
 
 def test_splits_by_site() -> None:

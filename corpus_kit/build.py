@@ -1,0 +1,349 @@
+"""`build`: ingest → clean → quality → language → dedup → splits → validate → package.
+
+Data flows through Parquet shards in a work folder next to the release, so memory stays bounded
+by the batch size (plus the global template-line and dedup indexes). The release is staged in a
+hidden folder and appears with one rename; an existing version is never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from corpus_kit import pipeline, schema
+from corpus_kit.config import BuildConfig
+from corpus_kit.engines.local import map_ordered, worker_count
+from corpus_kit.errors import CorpusKitError, InputError, ValidationError
+from corpus_kit.ingest import ingest_records, rejects_table
+from corpus_kit.loaders import read_inputs
+from corpus_kit.loaders.base import Reject
+from corpus_kit.package import release as releases
+from corpus_kit.package.atomic import write_text_atomic
+from corpus_kit.package.card import ReleaseStats, SplitInfo, render_card
+from corpus_kit.package.diff import diff_releases, format_diff
+from corpus_kit.package.manifest import write_manifest
+from corpus_kit.package.naming import release_dir
+from corpus_kit.package.writer import write_splits
+from corpus_kit.progress import progress
+from corpus_kit.stages.near_dup import cluster_duplicates
+from corpus_kit.stages.splits import assign_splits
+from corpus_kit.tables import set_column
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class StageSummary:
+    name: str
+    docs_in: int = 0
+    docs_out: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class BuildReport:
+    """What a build did: where the release is, whether it is new, and the run summary."""
+
+    release: Path
+    created: bool
+    stats: ReleaseStats
+    stages: list[StageSummary]
+    validation: Any
+    peak_rss_mb: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """Return the run summary as plain data (saved next to the output)."""
+        return {
+            "release": str(self.release),
+            "created": self.created,
+            "documents_in": self.stats.documents_in,
+            "documents_out": sum(s.num_examples for s in self.stats.splits),
+            "rejected": self.stats.rejects_by_reason,
+            "stages": [s.__dict__ for s in self.stages],
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+        }
+
+
+@dataclass(frozen=True)
+class _ShardTask:
+    cfg: BuildConfig
+    ingested: Path
+    cleaned: Path
+    keys: Path
+    templates: Any
+
+
+def _process_shard(task: _ShardTask) -> dict[str, float]:
+    table = pq.read_table(task.ingested)
+    table, seconds = pipeline.run_document_stages(table, task.cfg, task.templates)
+    start = time.perf_counter()
+    keys = pipeline.batch_dedup_keys(table, task.cfg)
+    seconds["dedup_keys"] = time.perf_counter() - start
+    pq.write_table(table, task.cleaned, compression="zstd")
+    pq.write_table(keys, task.keys, compression="zstd")
+    return seconds
+
+
+def _count_templates(args: tuple[Path, BuildConfig]) -> pa.Table:
+    path, cfg = args
+    return pipeline.template_counts(pq.read_table(path), cfg)
+
+
+def _ingest(cfg: BuildConfig, work: Path, summary: StageSummary) -> tuple[list[Path], list[Reject]]:
+    shards: list[Path] = []
+    rejects: list[Reject] = []
+    records = read_inputs(cfg.input.paths, cfg.input, Path(cfg.root))
+    for batch in progress(ingest_records(records, cfg.engine.batch_size), "ingest", unit="batch"):
+        rejects.extend(batch.rejects)
+        if batch.table.num_rows:
+            path = work / "ingested" / f"{len(shards):05d}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(batch.table, path, compression="zstd")
+            shards.append(path)
+            summary.docs_out += batch.table.num_rows
+    summary.rejected = dict(Counter(r.reason for r in rejects))
+    summary.docs_in = summary.docs_out + len(rejects)
+    if not shards:
+        raise InputError(
+            f"no documents could be read from {', '.join(cfg.input.paths)} ({len(rejects)} rejected)"
+        )
+    return shards, rejects
+
+
+def _duplicate_rejects(cleaned: pa.Table, keys: pa.Table) -> list[Reject]:
+    dups = cleaned.filter(pc.fill_null(cleaned.column("is_duplicate"), False))
+    exact = dict(zip(keys.column("id").to_pylist(), keys.column("exact_hash").to_pylist(), strict=True))
+    out = []
+    for row in dups.select(["id", "source", "record", "duplicate_of"]).to_pylist():
+        same = exact.get(row["id"]) == exact.get(row["duplicate_of"])
+        reason = schema.REJECT_EXACT_DUPLICATE if same else schema.REJECT_NEAR_DUPLICATE
+        out.append(
+            Reject(row["source"], row["record"], reason, f"duplicate of {row['duplicate_of']}", row["id"])
+        )
+    return out
+
+
+def _attach_duplicates(table: pa.Table, dups: pa.Table) -> pa.Table:
+    """Add the cluster columns of `dups` to `table` by id (rows without a cluster get nulls)."""
+    index = pc.index_in(table.column("id"), value_set=dups.column("id"))
+    table = set_column(table, "dup_cluster", dups.column("dup_cluster").take(index))
+    table = set_column(table, "is_duplicate", pc.fill_null(dups.column("is_duplicate").take(index), False))
+    return set_column(table, "duplicate_of", dups.column("duplicate_of").take(index))
+
+
+def _finish(
+    cleaned_paths: list[Path], dups: pa.Table, keys: pa.Table, cfg: BuildConfig, rejects: list[Reject]
+) -> tuple[list[pa.Table], Counter]:
+    """Join clusters, assign splits, and route rows to the release or the rejects."""
+    tables = []
+    quality = Counter()
+    for path in cleaned_paths:
+        table = pq.read_table(path)
+        joined = _attach_duplicates(table, dups)
+        for row in (
+            joined.filter(pc.is_valid(joined.column("reject_reason")))
+            .select(["id", "source", "record", "reject_reason"])
+            .to_pylist()
+        ):
+            rejects.append(Reject(row["source"], row["record"], row["reject_reason"], "", row["id"]))
+            quality[row["reject_reason"]] += 1
+        kept = joined.filter(pc.is_null(joined.column("reject_reason")))
+        rejects.extend(_duplicate_rejects(kept, keys))
+        kept = kept.filter(pc.invert(kept.column("is_duplicate")))
+        tables.append(assign_splits(kept, cfg.splits).select(schema.RELEASE.names))
+    return tables, quality
+
+
+def _stats(tables: list[pa.Table], rejects: list[Reject], documents_in: int) -> dict[str, Any]:
+    lines: Counter = Counter()
+    languages: Counter = Counter()
+    clusters = 0
+    for t in tables:
+        lines.update(pc.struct_field(pc.list_flatten(t.column("removed_lines")), "reason").to_pylist())
+        languages.update(t.column("lang").to_pylist())
+        clusters += t.num_rows - t.column("dup_cluster").null_count  # one keeper per cluster
+    return {
+        "documents_in": documents_in,
+        "rejects_by_reason": dict(sorted(Counter(r.reason for r in rejects).items())),
+        "removed_lines_by_reason": dict(sorted(lines.items())),
+        "languages": dict(sorted(languages.items())),
+        "duplicate_clusters": clusters,
+    }
+
+
+def _validate(tables: list[pa.Table], cfg: BuildConfig):
+    from corpus_kit.validate import validate_splits
+
+    splits = {}
+    for name in cfg.splits.ratios:
+        parts = [t.filter(pc.equal(t.column("split"), name)) for t in tables]
+        parts = [p for p in parts if p.num_rows]
+        if parts:
+            splits[name] = pa.concat_tables(parts)
+    params = {"languages": list(cfg.langid.languages)} if cfg.langid.languages else {}
+    return validate_splits(splits, cfg.validate.suite, params=params)
+
+
+def _write_release(
+    staged: Path,
+    tables: list[pa.Table],
+    keys: pa.Table,
+    rejects: list[Reject],
+    cfg: BuildConfig,
+    stats: dict,
+    report,
+) -> ReleaseStats:
+    from corpus_kit.package.dedup_index import write_dedup_index
+
+    written = write_splits(tables, staged, cfg.splits.ratios, cfg.package)
+    splits = tuple(SplitInfo(name, tuple(files), n, b) for name, (files, n, b) in written.items())
+    release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **stats)
+    write_dedup_index(keys, staged / "dedup_index.parquet")
+    rows = rejects_table(sorted(rejects, key=lambda r: (r.source, r.record, r.reason))).to_pylist()
+    write_text_atomic(staged / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+    dataset_dir = Path(cfg.resolve(cfg.package.output_dir)) / cfg.dataset.name
+    previous = releases.previous_release(dataset_dir, cfg.dataset.version)
+    entry = format_diff(diff_releases(previous, staged, cfg.dataset.version))
+    earlier = (previous / "CHANGELOG.md").read_text(encoding="utf-8") if previous else ""
+    write_text_atomic(
+        staged / "CHANGELOG.md",
+        f"# Changelog of {cfg.dataset.name}\n\n{entry}" + earlier.partition("\n\n")[2],
+    )
+    write_text_atomic(staged / "README.md", render_card(cfg, release_stats, entry))
+    write_manifest(staged, _manifest_fields(cfg))
+    return release_stats
+
+
+def _manifest_fields(cfg: BuildConfig) -> dict[str, Any]:
+    from corpus_kit.provenance import config_hash, input_hash, library_versions
+
+    return {
+        "name": cfg.dataset.name,
+        "version": cfg.dataset.version,
+        "schema_version": schema.SCHEMA_VERSION,
+        "config": cfg.to_dict(),
+        "config_sha256": config_hash(cfg),
+        "inputs_sha256": input_hash(cfg),
+        "libraries": library_versions(),
+    }
+
+
+def _document_phase(
+    shards: list[Path], cfg: BuildConfig, work: Path
+) -> tuple[list[Path], list[Path], Counter]:
+    """Run template counting and the per-document stages over ingested shards on the local engine."""
+    workers = worker_count(cfg.engine.workers)
+    start = time.perf_counter()
+    jobs = [(p, cfg) for p in shards]
+    counts = list(progress(map_ordered(_count_templates, jobs, workers), "templates", len(shards), "shard"))
+    templates = pipeline.merge_templates(counts, cfg)
+    for folder in ("cleaned", "keys"):
+        (work / folder).mkdir(parents=True, exist_ok=True)
+    tasks = [_ShardTask(cfg, p, work / "cleaned" / p.name, work / "keys" / p.name, templates) for p in shards]
+    seconds: Counter = Counter({"templates": time.perf_counter() - start})
+    for shard_seconds in progress(map_ordered(_process_shard, tasks, workers), "clean", len(tasks), "shard"):
+        seconds.update(shard_seconds)
+    return [t.cleaned for t in tasks], [t.keys for t in tasks], seconds
+
+
+def _stage_summaries(
+    ingest: StageSummary, quality: Counter, rejects: list[Reject], kept: int, seconds: Counter
+):
+    docs = ingest.docs_out
+    passed = docs - sum(quality.values())
+    duplicates = (schema.REJECT_EXACT_DUPLICATE, schema.REJECT_NEAR_DUPLICATE)
+    dropped = Counter(r.reason for r in rejects if r.reason in duplicates)
+    return [
+        ingest,
+        StageSummary("clean", docs, docs, {}, seconds["templates"] + seconds["clean"]),
+        StageSummary("quality", docs, passed, dict(quality), seconds["quality"]),
+        StageSummary("langid", passed, passed, {}, seconds["langid"]),
+        StageSummary("dedup", passed, kept, dict(dropped), seconds["dedup_keys"] + seconds["dedup"]),
+    ]
+
+
+def build(cfg: BuildConfig) -> BuildReport:
+    """Run the whole chain from `cfg`; write (or confirm) the release; return the report.
+
+    Raises `ValidationError` when the dataset fails its suite (nothing is published then).
+    """
+    output = Path(cfg.resolve(cfg.package.output_dir))
+    work = output / f".work-{cfg.dataset.name}-{cfg.dataset.version}"
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        ingest = StageSummary("ingest")
+        start = time.perf_counter()
+        shards, rejects = _ingest(cfg, work, ingest)
+        ingest.seconds = time.perf_counter() - start
+        cleaned, key_paths, seconds = _document_phase(shards, cfg, work)
+        start = time.perf_counter()
+        keys = pa.concat_tables([pq.read_table(p) for p in key_paths])
+        dups = cluster_duplicates(keys, cfg.dedup)
+        tables, quality = _finish(cleaned, dups, keys, cfg, rejects)
+        seconds["dedup"] += time.perf_counter() - start
+        kept = sum(t.num_rows for t in tables)
+        if ingest.docs_in != kept + len(rejects):
+            raise AssertionError(f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}")
+        stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
+        return package_release(tables, keys, rejects, cfg, ingest.docs_in, stages)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def package_release(
+    tables: list[pa.Table],
+    keys: pa.Table,
+    rejects: list[Reject],
+    cfg: BuildConfig,
+    documents_in: int,
+    stages: list[StageSummary] | None = None,
+) -> BuildReport:
+    """Validate release rows (with `split` set) and write them as release `cfg.dataset.version`.
+
+    Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
+    exists with other content. The release appears with one rename, or not at all.
+    """
+    stages = list(stages or [])
+    output = Path(cfg.resolve(cfg.package.output_dir))
+    final = release_dir(output, cfg.dataset.name, cfg.dataset.version)
+    staged = output / f".staged-{cfg.dataset.name}-{cfg.dataset.version}"
+    shutil.rmtree(staged, ignore_errors=True)
+    kept = sum(t.num_rows for t in tables)
+    start = time.perf_counter()
+    report = _validate(tables, cfg)
+    stages.append(StageSummary("validate", kept, kept, {}, time.perf_counter() - start))
+    if report.error:
+        raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")
+    if not report.success:
+        suite = cfg.validate.suite
+        raise ValidationError(
+            f"the dataset failed the {suite!r} suite; nothing was published\n{report.format_table()}"
+        )
+    start = time.perf_counter()
+    try:
+        staged.mkdir(parents=True)
+        stats = _write_release(
+            staged, tables, keys, rejects, cfg, _stats(tables, rejects, documents_in), report
+        )
+        created = releases.commit_release(staged, final)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+    stages.append(StageSummary("package", kept, kept, {}, time.perf_counter() - start))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result = BuildReport(final, created, stats, stages, report, peak)
+    summary = json.dumps(result.summary(), indent=2) + "\n"
+    write_text_atomic(output / ".runs" / f"{cfg.dataset.name}-{cfg.dataset.version}.json", summary)
+    return result

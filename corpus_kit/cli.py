@@ -1,0 +1,221 @@
+"""The `corpus-kit` command: parse arguments, build the config, call the API, return an exit code.
+
+Exit codes: 0 ok; 1 a validation suite failed; 2 an error (bad usage, config, input, release).
+Results go to stdout, messages and progress bars to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from corpus_kit import api
+from corpus_kit.config import BuildConfig, load_config
+from corpus_kit.errors import CorpusKitError, ExitCode
+from corpus_kit.progress import enable_progress_bars
+
+logger = logging.getLogger("corpus_kit")
+
+DEFAULT_CONFIG = "corpus.toml"
+
+
+def _io_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--input", required=True, type=Path, help="input .jsonl, .jsonl.gz or .parquet (needs id, text)"
+    )
+    parser.add_argument("--output", required=True, type=Path, help="output .jsonl, .jsonl.gz or .parquet")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="corpus-kit",
+        description="Turn raw web documents into a clean, validated, versioned dataset.",
+    )
+    parser.add_argument(
+        "-c", "--config", type=Path, help=f"config file (default: ./{DEFAULT_CONFIG} if present)"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars, only warnings and errors"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="run the whole chain and write a release under dist/")
+    p.add_argument("--input", nargs="+", help="input files or folders (overrides the config's input.paths)")
+    p.add_argument("--output", help="output folder for releases (overrides package.output_dir)")
+    p.add_argument("--name", help="dataset name (overrides dataset.name)")
+    p.add_argument("--version", help="dataset version, e.g. 1.0.0 (overrides dataset.version)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--engine", choices=["local"], default="local", help="execution engine")
+    p.add_argument("--rejects", type=Path, help="also write the rejects (JSONL) to this file")
+
+    p = sub.add_parser("ingest", help="load and normalize inputs into one Parquet or JSONL file")
+    p.add_argument("inputs", nargs="+", help="input files or folders")
+    p.add_argument("--output", required=True, type=Path, help="output .parquet or .jsonl")
+    p.add_argument("--rejects", type=Path, help="rejects file (default: OUTPUT.rejects.jsonl)")
+
+    p = sub.add_parser("clean", help="remove boilerplate lines, recording each in removed_lines")
+    _io_args(p)
+    p = sub.add_parser("langid", help="add lang, lang_prob and lang_mix")
+    _io_args(p)
+    p = sub.add_parser("dedup", help="add dup_cluster, is_duplicate and duplicate_of")
+    _io_args(p)
+
+    p = sub.add_parser("validate", help="check a dataset against an expectation suite (exit 1 on failure)")
+    p.add_argument("path", type=Path, help="a release folder, a Parquet file or folder, or a JSONL file")
+    p.add_argument("--suite", help="suite name in expectations/ or a JSON file (default: release or corpus)")
+    p.add_argument("--json", type=Path, dest="json_path", help="write results as JSON to this file")
+    p.add_argument("--junit", type=Path, dest="junit_path", help="write results as JUnit XML to this file")
+    p.add_argument(
+        "--docs", type=Path, dest="docs_dir", help="write Great Expectations Data Docs (HTML) here"
+    )
+
+    p = sub.add_parser("diff", help="list documents added, removed and changed between two releases")
+    p.add_argument("old", type=Path)
+    p.add_argument("new", type=Path)
+
+    p = sub.add_parser("publish", help="push a release to a Hugging Face Hub and tag it v<version>")
+    p.add_argument("release", type=Path, help="release folder, e.g. dist/NAME/1.0.0")
+    p.add_argument("--repo", required=True, help="dataset repo id, ORG/NAME")
+    p.add_argument("--endpoint", help="hub URL (default: HF_ENDPOINT or huggingface.co)")
+    p.add_argument("--private", action="store_true", help="create the repo as private")
+    return parser
+
+
+def _config_path(args: argparse.Namespace) -> Path | None:
+    if args.config is None and Path(DEFAULT_CONFIG).is_file():
+        return Path(DEFAULT_CONFIG)
+    return args.config
+
+
+def _config(args: argparse.Namespace, overrides: dict[str, Any] | None = None) -> BuildConfig:
+    return load_config(_config_path(args), {k: v for k, v in (overrides or {}).items() if v is not None})
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from corpus_kit.config import ConfigError
+
+    config = _config_path(args)
+    root = config.resolve().parent if config else Path.cwd()
+
+    def relative(path: str) -> str:
+        """Return `path` (given relative to the working folder) relative to the config's folder."""
+        return os.path.relpath(Path.cwd() / path, root)
+
+    cfg = _config(
+        args,
+        {
+            "input.paths": [relative(p) for p in args.input] if args.input else None,
+            "package.output_dir": relative(args.output) if args.output else None,
+            "dataset.name": args.name,
+            "dataset.version": args.version,
+            "engine.workers": args.workers,
+        },
+    )
+    if not cfg.input.paths:
+        raise ConfigError("no inputs: give --input PATH… or a config with input.paths")
+    report = api.build(cfg)
+    stats = report.summary()
+    state = "written" if report.created else "unchanged: the release is byte-identical to the existing one"
+    print(f"{report.release}: {state}")
+    print(
+        f"documents: {stats['documents_in']:,} in, {stats['documents_out']:,} out; rejected: "
+        + (", ".join(f"{k} {v:,}" for k, v in stats["rejected"].items()) or "none")
+    )
+    for stage in stats["stages"]:
+        print(
+            f"  {stage['name']:<9} {stage['docs_in']:>9,} → {stage['docs_out']:>9,}  {stage['seconds']:7.2f}s"
+        )
+    print(f"peak memory: {stats['peak_rss_mb']:.0f} MB")
+    if args.rejects:
+        rejects = (report.release / "rejects.jsonl").read_bytes()
+        args.rejects.write_bytes(rejects)
+    return ExitCode.OK
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from corpus_kit.table_io import write_table
+
+    cfg = _config(args)
+    batch = api.ingest(args.inputs, cfg.input, Path.cwd())
+    write_table(batch.table, args.output)
+    rejects = args.rejects or args.output.with_name(args.output.name.split(".")[0] + ".rejects.jsonl")
+    write_table(batch.rejects_table(), rejects)
+    print(f"{args.output}: {batch.table.num_rows:,} documents; {len(batch.rejects):,} rejected ({rejects})")
+    if not batch.table.num_rows:
+        logger.error("no documents could be read")
+        return ExitCode.ERROR
+    return ExitCode.OK
+
+
+def _single_stage(args: argparse.Namespace) -> int:
+    from corpus_kit.table_io import read_table, write_table
+
+    cfg = _config(args)
+    table = read_table(args.input)
+    if args.command == "clean":
+        table = api.clean(table, cfg)
+    elif args.command == "langid":
+        table = api.detect_language(table, cfg.langid)
+    else:
+        table = api.deduplicate(table, cfg.dedup)
+    write_table(table, args.output)
+    print(f"{args.output}: {table.num_rows:,} rows")
+    return ExitCode.OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from corpus_kit.validate import run_validate_command
+
+    return run_validate_command(args.path, args.suite, args.json_path, args.junit_path, args.docs_dir)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from corpus_kit.package.diff import format_diff
+
+    print(format_diff(api.diff(args.old, args.new)), end="")
+    return ExitCode.OK
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    result = api.publish(args.release, args.repo, endpoint=args.endpoint, private=args.private)
+    print(json.dumps(result.__dict__, default=str))
+    return ExitCode.OK
+
+
+_COMMANDS = {
+    "build": _cmd_build,
+    "ingest": _cmd_ingest,
+    "clean": _single_stage,
+    "langid": _single_stage,
+    "dedup": _single_stage,
+    "validate": _cmd_validate,
+    "diff": _cmd_diff,
+    "publish": _cmd_publish,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=logging.WARNING, format="corpus-kit: %(message)s", stream=sys.stderr)
+    logger.setLevel(level)
+    enable_progress_bars(not args.quiet)
+    try:
+        return int(_COMMANDS[args.command](args))
+    except CorpusKitError as err:
+        print(f"corpus-kit: {type(err).__name__}: {err}", file=sys.stderr)
+        return int(err.exit_code)
+    except KeyboardInterrupt:
+        print("corpus-kit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

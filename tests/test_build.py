@@ -1,0 +1,115 @@
+"""End to end: seeds → release → load_dataset; byte-identical rebuilds; immutable versions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from corpus_kit.build import build
+from corpus_kit.config import load_config
+from corpus_kit.errors import ReleaseError
+from corpus_kit.package.manifest import verify_manifest
+from tests.conftest import ROOT, SEEDS
+
+
+def _project(tmp_path: Path, workers: int = 1) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(SEEDS, project / "seeds")
+    text = (ROOT / "corpus.toml").read_text(encoding="utf-8") + f"\n[engine]\nworkers = {workers}\n"
+    (project / "corpus.toml").write_text(text, encoding="utf-8")
+    return project
+
+
+def _files(release: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(release).as_posix(): p.read_bytes() for p in sorted(release.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def seeds_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = _project(tmp_path_factory.mktemp("seeds"))
+    report = build(load_config(project / "corpus.toml"))
+    assert report.created
+    return report.release
+
+
+def test_release_layout(seeds_release: Path) -> None:
+    assert seeds_release.as_posix().endswith("dist/seeds/0.1.0")
+    manifest = verify_manifest(seeds_release)
+    assert manifest["schema_version"] == "1"
+    assert sorted(manifest["files"]) == [
+        "CHANGELOG.md",
+        "README.md",
+        "data/train-00000-of-00001.parquet",
+        "dedup_index.parquet",
+        "rejects.jsonl",
+    ]
+    card = (seeds_release / "README.md").read_text(encoding="utf-8")
+    assert "configs:" in card and "dataset_info:" in card and "num_examples: 2" in card
+
+
+def test_load_dataset_gives_documented_features(seeds_release: Path) -> None:
+    from datasets import load_dataset
+
+    from corpus_kit.schema import release_features
+
+    ds = load_dataset(str(seeds_release))
+    assert list(ds) == ["train"]
+    train = ds["train"]
+    assert train.features == release_features()
+    assert sorted(train["id"]) == ["000_d2e5173d4dcb53ba", "001_66b4bbf42a475dd1"]
+    rows = {r["id"]: r for r in train}
+    first = rows["000_d2e5173d4dcb53ba"]
+    assert first["text"].endswith("Militants had earlier vowed to avenge Kashmiri's death.")
+    assert any(r["text"] == "Suggested Topics" for r in first["removed_lines"])
+    second = rows["001_66b4bbf42a475dd1"]
+    assert second["text"].startswith("An important ally")
+    assert second["lang"] == "en" and first["lang"] == "en"
+    assert all(r["split"] == "train" and r["n_chars"] == len(r["text"]) for r in train)
+
+
+def test_rebuild_is_byte_identical_and_versions_are_immutable(seeds_release: Path, tmp_path: Path) -> None:
+    project = seeds_release.parents[2]
+    before = _files(seeds_release)
+    again = build(load_config(project / "corpus.toml"))
+    assert again.created is False
+    assert _files(seeds_release) == before
+    other = _project(tmp_path, workers=2)
+    shutil.copytree(seeds_release.parents[2] / "dist", other / "dist")
+    (other / "seeds" / "000_d2e5173d4dcb53ba.txt").write_text("A changed page.\n" * 40, encoding="utf-8")
+    with pytest.raises(ReleaseError, match="already exists with different content"):
+        build(load_config(other / "corpus.toml"))
+    assert _files(other / "dist" / "seeds" / "0.1.0") == before
+
+
+def test_workers_do_not_change_bytes(seeds_release: Path, tmp_path: Path) -> None:
+    project = _project(tmp_path, workers=2)
+    report = build(load_config(project / "corpus.toml"))
+    assert _files(report.release) == _files(seeds_release)
+
+
+def test_committed_release_is_reproduced(seeds_release: Path) -> None:
+    committed = ROOT / "dist" / "seeds" / "0.1.0"
+    assert committed.is_dir(), "the seeds release is committed under dist/"
+    assert _files(committed) == _files(seeds_release)
+
+
+def test_new_version_gets_changelog_diff(seeds_release: Path) -> None:
+    project = seeds_release.parents[2]
+    extra = project / "seeds" / "002_extra.txt"
+    paragraphs = (project / "seeds" / "001_66b4bbf42a475dd1.txt").read_text(encoding="utf-8").split("\n\n")
+    extra.write_text("\n\n".join(p for p in paragraphs if p.startswith("Pakistan")), encoding="utf-8")
+    try:
+        cfg = load_config(project / "corpus.toml", {"dataset.version": "0.2.0"})
+        report = build(cfg)
+    finally:
+        extra.unlink()
+    changelog = (report.release / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## 0.2.0 (since 0.1.0)" in changelog and "Added: 1 documents (`002_extra`)" in changelog
+    assert "## 0.1.0 (first release)" in changelog
+    rejects = [json.loads(line) for line in (report.release / "rejects.jsonl").read_text().splitlines()]
+    assert all(r["reason"] for r in rejects)

@@ -1,0 +1,107 @@
+"""The command line: help, exit codes, single-stage commands, build without a config."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from corpus_kit.cli import main
+from tests.conftest import SEEDS
+
+
+@pytest.fixture
+def seeds_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "seeds"
+
+
+def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("build", "ingest", "clean", "langid", "dedup", "validate", "diff", "publish"):
+        assert command in out
+
+
+def test_unknown_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "--no-such-flag"])
+    assert exit_info.value.code == 2
+
+
+def test_ingest_writes_documents_and_rejects(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (seeds_dir / "broken.txt").write_bytes(b"\xff\xfe bad bytes")
+    assert main(["-q", "ingest", "seeds", "--output", "out.parquet"]) == 0
+    table = pq.read_table("out.parquet")
+    assert table.column("id").to_pylist() == ["000_d2e5173d4dcb53ba", "001_66b4bbf42a475dd1"]
+    lines = Path("out.rejects.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(x)["reason"] for x in lines] == ["decode_error"]
+    assert json.loads(lines[0])["source"] == "seeds/broken.txt"
+    assert "2 documents; 1 rejected" in capsys.readouterr().out
+
+
+def test_missing_input_exits_2_with_one_line(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-q", "ingest", "no/such/folder", "--output", "out.parquet"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "corpus-kit: InputError: no/such/folder: no such file or folder"
+    assert not Path("out.parquet").exists()
+
+
+def test_nothing_readable_exits_2(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = seeds_dir.parent / "empty"
+    empty.mkdir()
+    (empty / "a.txt").write_bytes(b"")
+    assert main(["-q", "build", "--input", "empty", "--output", "out", "--name", "e"]) == 2
+    assert "no documents could be read" in capsys.readouterr().err
+
+
+def test_bad_config_key_suggests(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("corpus.toml").write_text('[dataset]\nnmae = "x"\n', encoding="utf-8")
+    assert main(["-q", "build", "--input", "seeds"]) == 2
+    assert "unknown config key 'dataset.nmae'; did you mean 'name'?" in capsys.readouterr().err
+
+
+def test_build_without_config_then_diff(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["-q", "build", "--input", "seeds", "--output", "releases", "--name", "mine", "--workers", "1"]
+    assert main([*args, "--version", "1.0.0"]) == 0
+    out = capsys.readouterr().out
+    assert "releases/mine/1.0.0: written" in out and "2 in, 2 out" in out
+    assert main([*args, "--version", "1.0.0"]) == 0
+    assert "unchanged" in capsys.readouterr().out
+    shutil.copy(SEEDS / "000_d2e5173d4dcb53ba.txt", seeds_dir / "000_copy.txt")
+    assert main([*args, "--version", "1.1.0", "--rejects", "rejects.jsonl"]) == 0
+    capsys.readouterr()
+    rejects = [json.loads(x) for x in Path("rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+    # equal lengths: the keeper is the smaller id
+    assert [(r["id"], r["reason"], r["detail"]) for r in rejects] == [
+        ("000_d2e5173d4dcb53ba", "exact_duplicate", "duplicate of 000_copy")
+    ]
+    assert main(["diff", "releases/mine/1.0.0", "releases/mine/1.1.0"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("## 1.1.0 (since 1.0.0)")
+    assert "- Added: 1 documents (`000_copy`)" in out
+    assert "- Removed: 1 documents (`000_d2e5173d4dcb53ba`)" in out
+
+
+def test_single_stage_commands_keep_columns(seeds_dir: Path) -> None:
+    rows = [
+        {"id": p.stem, "text": p.read_text(encoding="utf-8"), "url": None, "extra": i}
+        for i, p in enumerate(sorted(seeds_dir.glob("*.txt")))
+    ]
+    Path("in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["-q", "clean", "--input", "in.jsonl", "--output", "clean.parquet"]) == 0
+    cleaned = pq.read_table("clean.parquet").to_pylist()
+    assert [r["extra"] for r in cleaned] == [0, 1]
+    assert cleaned[1]["text"].startswith("An important ally")
+    assert main(["-q", "langid", "--input", "clean.parquet", "--output", "lang.jsonl"]) == 0
+    langs = [json.loads(x) for x in Path("lang.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["lang"] for r in langs] == ["en", "en"]
+    assert main(["-q", "dedup", "--input", "lang.jsonl", "--output", "dedup.parquet"]) == 0
+    dedup = pq.read_table("dedup.parquet").to_pylist()
+    assert [r["dup_cluster"] for r in dedup] == [None, None]
