@@ -8,6 +8,7 @@ from corpus_kit.api import (
     detect_language,
     diff,
     ingest,
+    package,
     publish,
     validate,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "diff",
     "ingest",
     "load_config",
+    "package",
     "publish",
     "validate",
 ]

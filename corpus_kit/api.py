@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from corpus_kit import schema
-from corpus_kit.build import BuildReport, build
+from corpus_kit.build import BuildReport, build, package_table
 from corpus_kit.config import BuildConfig, DedupConfig, LangidConfig, LoaderConfig
 from corpus_kit.ingest import IngestBatch, ingest_records
 from corpus_kit.loaders import read_inputs
@@ -57,6 +57,11 @@ def deduplicate(table: pa.Table, cfg: DedupConfig | None = None) -> pa.Table:
     from corpus_kit.stages.near_dup import mark_duplicates
 
     return mark_duplicates(table, cfg or DedupConfig())
+
+
+def package(table: pa.Table, cfg: BuildConfig, source: str = "") -> BuildReport:
+    """Validate and write rows that went through clean, langid and dedup as a release."""
+    return package_table(table, cfg, source)
 
 
 def validate(path: str | Path, suite: str | Path | None = None):

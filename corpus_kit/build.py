@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from corpus_kit import pipeline, schema
 from corpus_kit.config import BuildConfig
 from corpus_kit.engines.local import map_ordered, worker_count
-from corpus_kit.errors import CorpusKitError, InputError, ValidationError
+from corpus_kit.errors import CorpusKitError, InputError, SchemaError, ValidationError
 from corpus_kit.ingest import ingest_records, rejects_table
 from corpus_kit.loaders import read_inputs
 from corpus_kit.loaders.base import Reject
@@ -35,8 +35,8 @@ from corpus_kit.package.diff import diff_releases, format_diff
 from corpus_kit.package.manifest import write_manifest
 from corpus_kit.package.naming import release_dir
 from corpus_kit.package.writer import write_splits
-from corpus_kit.progress import progress
-from corpus_kit.stages.near_dup import cluster_duplicates
+from corpus_kit.progress import stage_bar
+from corpus_kit.stages.near_dup import cluster_duplicates, dedup_keys
 from corpus_kit.stages.splits import assign_splits
 from corpus_kit.tables import set_column
 
@@ -85,15 +85,16 @@ class _ShardTask:
     templates: Any
 
 
-def _process_shard(task: _ShardTask) -> dict[str, float]:
+def _process_shard(task: _ShardTask) -> tuple[dict[str, float], int, int]:
     table = pq.read_table(task.ingested)
+    docs, nbytes = table.num_rows, table.column("text").nbytes
     table, seconds = pipeline.run_document_stages(table, task.cfg, task.templates)
     start = time.perf_counter()
     keys = pipeline.batch_dedup_keys(table, task.cfg)
     seconds["dedup_keys"] = time.perf_counter() - start
     pq.write_table(table, task.cleaned, compression="zstd")
     pq.write_table(keys, task.keys, compression="zstd")
-    return seconds
+    return seconds, docs, nbytes
 
 
 def _count_templates(args: tuple[Path, BuildConfig]) -> pa.Table:
@@ -105,9 +106,12 @@ def _ingest(cfg: BuildConfig, work: Path, summary: StageSummary) -> tuple[list[P
     shards: list[Path] = []
     rejects: list[Reject] = []
     records = read_inputs(cfg.input.paths, cfg.input, Path(cfg.root))
-    for batch in progress(ingest_records(records, cfg.engine.batch_size), "ingest", unit="batch"):
-        rejects.extend(batch.rejects)
-        if batch.table.num_rows:
+    with stage_bar("ingest") as bar:
+        for batch in ingest_records(records, cfg.engine.batch_size):
+            bar.update(batch.table.num_rows + len(batch.rejects), batch.table.column("text").nbytes)
+            rejects.extend(batch.rejects)
+            if not batch.table.num_rows:
+                continue
             path = work / "ingested" / f"{len(shards):05d}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(batch.table, path, compression="zstd")
@@ -241,20 +245,22 @@ def _manifest_fields(cfg: BuildConfig) -> dict[str, Any]:
 
 
 def _document_phase(
-    shards: list[Path], cfg: BuildConfig, work: Path
+    shards: list[Path], cfg: BuildConfig, work: Path, total: int
 ) -> tuple[list[Path], list[Path], Counter]:
     """Run template counting and the per-document stages over ingested shards on the local engine."""
     workers = worker_count(cfg.engine.workers)
     start = time.perf_counter()
     jobs = [(p, cfg) for p in shards]
-    counts = list(progress(map_ordered(_count_templates, jobs, workers), "templates", len(shards), "shard"))
+    counts = list(map_ordered(_count_templates, jobs, workers))
     templates = pipeline.merge_templates(counts, cfg)
     for folder in ("cleaned", "keys"):
         (work / folder).mkdir(parents=True, exist_ok=True)
     tasks = [_ShardTask(cfg, p, work / "cleaned" / p.name, work / "keys" / p.name, templates) for p in shards]
     seconds: Counter = Counter({"templates": time.perf_counter() - start})
-    for shard_seconds in progress(map_ordered(_process_shard, tasks, workers), "clean", len(tasks), "shard"):
-        seconds.update(shard_seconds)
+    with stage_bar("clean, quality, langid", total) as bar:
+        for shard_seconds, docs, nbytes in map_ordered(_process_shard, tasks, workers):
+            seconds.update(shard_seconds)
+            bar.update(docs, nbytes)
     return [t.cleaned for t in tasks], [t.keys for t in tasks], seconds
 
 
@@ -287,7 +293,7 @@ def build(cfg: BuildConfig) -> BuildReport:
         start = time.perf_counter()
         shards, rejects = _ingest(cfg, work, ingest)
         ingest.seconds = time.perf_counter() - start
-        cleaned, key_paths, seconds = _document_phase(shards, cfg, work)
+        cleaned, key_paths, seconds = _document_phase(shards, cfg, work, ingest.docs_out)
         start = time.perf_counter()
         keys = pa.concat_tables([pq.read_table(p) for p in key_paths])
         dups = cluster_duplicates(keys, cfg.dedup)
@@ -347,3 +353,30 @@ def package_release(
     summary = json.dumps(result.summary(), indent=2) + "\n"
     write_text_atomic(output / ".runs" / f"{cfg.dataset.name}-{cfg.dataset.version}.json", summary)
     return result
+
+
+def package_table(table: pa.Table, cfg: BuildConfig, source: str = "") -> BuildReport:
+    """Package rows that already went through clean, langid and dedup (e.g. the stage commands' output).
+
+    Missing `source`, `record`, `url` and `title` are filled (`source` with the given name, `record`
+    with the row number); duplicates (`is_duplicate`) go to the rejects; splits are assigned here.
+    """
+    defaults = {
+        "source": pa.array([source] * table.num_rows, pa.string()),
+        "record": pa.array(range(table.num_rows), pa.int64()),
+        "url": pa.nulls(table.num_rows, pa.string()),
+        "title": pa.nulls(table.num_rows, pa.string()),
+    }
+    for name, values in defaults.items():
+        if name not in table.column_names:
+            table = table.append_column(name, values)
+    needed = [n for n in schema.RELEASE.names if n != "split" and n not in table.column_names]
+    if needed:
+        raise SchemaError(
+            f"{source or 'input'}: missing {needed}; run `corpus-kit clean`, `langid` and `dedup` first"
+        )
+    keys = dedup_keys(table, cfg.dedup)
+    rejects = _duplicate_rejects(table, keys)
+    kept = table.filter(pc.invert(pc.fill_null(table.column("is_duplicate"), False)))
+    kept = assign_splits(kept, cfg.splits).select(schema.RELEASE.names)
+    return package_release([kept], keys, rejects, cfg, table.num_rows)

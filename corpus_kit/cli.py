@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dedup", help="add dup_cluster, is_duplicate and duplicate_of")
     _io_args(p)
 
+    p = sub.add_parser("package", help="write a release from rows that went through clean, langid and dedup")
+    p.add_argument(
+        "input", type=Path, help="a .parquet or .jsonl file (e.g. the output of `corpus-kit dedup`)"
+    )
+    p.add_argument("--output", help="output folder for releases (overrides package.output_dir)")
+    p.add_argument("--name", help="dataset name (overrides dataset.name)")
+    p.add_argument("--version", help="dataset version (overrides dataset.version)")
+
     p = sub.add_parser("validate", help="check a dataset against an expectation suite (exit 1 on failure)")
     p.add_argument("path", type=Path, help="a release folder, a Parquet file or folder, or a JSONL file")
     p.add_argument("--suite", help="suite name in expectations/ or a JSON file (default: release or corpus)")
@@ -169,6 +177,20 @@ def _single_stage(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _cmd_package(args: argparse.Namespace) -> int:
+    from corpus_kit.table_io import read_table
+
+    overrides = {
+        "package.output_dir": args.output,
+        "dataset.name": args.name,
+        "dataset.version": args.version,
+    }
+    report = api.package(read_table(args.input), _config(args, overrides), source=args.input.name)
+    state = "written" if report.created else "unchanged: byte-identical to the existing one"
+    print(f"{report.release}: {state}")
+    return ExitCode.OK
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from corpus_kit.validate import run_validate_command
 
@@ -194,6 +216,7 @@ _COMMANDS = {
     "clean": _single_stage,
     "langid": _single_stage,
     "dedup": _single_stage,
+    "package": _cmd_package,
     "validate": _cmd_validate,
     "diff": _cmd_diff,
     "publish": _cmd_publish,

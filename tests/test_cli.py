@@ -105,3 +105,16 @@ def test_single_stage_commands_keep_columns(seeds_dir: Path) -> None:
     assert main(["-q", "dedup", "--input", "lang.jsonl", "--output", "dedup.parquet"]) == 0
     dedup = pq.read_table("dedup.parquet").to_pylist()
     assert [r["dup_cluster"] for r in dedup] == [None, None]
+    assert (
+        main(["-q", "package", "dedup.parquet", "--output", "rel", "--name", "staged", "--version", "1.0.0"])
+        == 0
+    )
+    release = pq.read_table("rel/staged/1.0.0/data/train-00000-of-00001.parquet")
+    assert release.column("id").to_pylist() == [r["id"] for r in dedup]
+    assert release.column("source").to_pylist() == ["dedup.parquet", "dedup.parquet"]
+
+
+def test_package_needs_pipeline_columns(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("raw.jsonl").write_text(json.dumps({"id": "a", "text": "plain"}) + "\n", encoding="utf-8")
+    assert main(["-q", "package", "raw.jsonl", "--output", "rel", "--name", "x"]) == 2
+    assert "missing ['n_chars', 'removed_lines'" in capsys.readouterr().err
