@@ -66,7 +66,7 @@ def package(table: pa.Table, cfg: BuildConfig, source: str = "") -> BuildReport:
 
 def validate(path: str | Path, suite: str | Path | None = None):
     """Validate a release, a Parquet file or folder, or a JSONL file against an expectation suite."""
-    from corpus_kit.validate import validate_path
+    from corpus_kit.validation import validate_path
 
     return validate_path(path, suite)
 

@@ -188,7 +188,7 @@ def _stats(tables: list[pa.Table], rejects: list[Reject], documents_in: int) -> 
 
 
 def _validate(tables: list[pa.Table], cfg: BuildConfig):
-    from corpus_kit.validate import validate_splits
+    from corpus_kit.validation import params_from_config, validate_splits
 
     splits = {}
     for name in cfg.splits.ratios:
@@ -196,8 +196,7 @@ def _validate(tables: list[pa.Table], cfg: BuildConfig):
         parts = [p for p in parts if p.num_rows]
         if parts:
             splits[name] = pa.concat_tables(parts)
-    params = {"languages": list(cfg.langid.languages)} if cfg.langid.languages else {}
-    return validate_splits(splits, cfg.validate.suite, params=params)
+    return validate_splits(splits, cfg.validate.suite, params=params_from_config(cfg))
 
 
 def _write_release(

@@ -83,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
         "--docs", type=Path, dest="docs_dir", help="write Great Expectations Data Docs (HTML) here"
     )
 
+    p = sub.add_parser("report", help="threshold what-if report (HTML): what each cleaning setting would remove")
+    p.add_argument("path", type=Path, help="a release folder, a Parquet file or folder, or a JSONL file")
+    p.add_argument("--output", type=Path, required=True, help="HTML file to write")
+    p.add_argument("--max-docs", type=int, default=2000, help="documents analysed, evenly spaced (default 2000)")
+
     p = sub.add_parser("diff", help="list documents added, removed and changed between two releases")
     p.add_argument("old", type=Path)
     p.add_argument("new", type=Path)
@@ -131,10 +136,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
     stats = report.summary()
     state = "written" if report.created else "unchanged: the release is byte-identical to the existing one"
     print(f"{report.release}: {state}")
-    print(
-        f"documents: {stats['documents_in']:,} in, {stats['documents_out']:,} out; rejected: "
-        + (", ".join(f"{k} {v:,}" for k, v in stats["rejected"].items()) or "none")
-    )
+    rejected = sum(stats["rejected"].values())
+    reasons = ", ".join(f"{k} {v:,}" for k, v in stats["rejected"].items())
+    balance = f"{stats['documents_in']:,} = {stats['documents_out']:,} + {rejected:,}"
+    print(f"records in = rows out + rejects: {balance}" + (f" ({reasons})" if reasons else ""))
     for stage in stats["stages"]:
         print(
             f"  {stage['name']:<9} {stage['docs_in']:>9,} → {stage['docs_out']:>9,}  {stage['seconds']:7.2f}s"
@@ -192,9 +197,15 @@ def _cmd_package(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from corpus_kit.validate import run_validate_command
+    from corpus_kit.validation import run_validate_command
 
     return run_validate_command(args.path, args.suite, args.json_path, args.junit_path, args.docs_dir)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from corpus_kit.validation import run_report_command
+
+    return run_report_command(args.path, args.output, _config(args), args.max_docs)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -218,6 +229,7 @@ _COMMANDS = {
     "dedup": _single_stage,
     "package": _cmd_package,
     "validate": _cmd_validate,
+    "report": _cmd_report,
     "diff": _cmd_diff,
     "publish": _cmd_publish,
 }

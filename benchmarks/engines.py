@@ -1,0 +1,117 @@
+"""Benchmark the document phase on the local engine and on Ray Data, on one machine and one corpus.
+
+Makes the corpus with ``../shared/bench/make_corpus.py`` (needs gensim; cached in the work
+folder) unless ``--corpus`` names a JSONL file, ingests it once, then runs template lines, the
+per-document stages and the dedup keys with each engine over the same shards. Prints seconds and
+docs/s per engine (Ray's start-up is timed apart and included in its total), the ratio, and
+whether the two engines wrote byte-identical shards.
+
+Usage: python benchmarks/engines.py [--n 20000] [--workers 2] [--batch-size 512]
+                                    [--corpus FILE.jsonl] [--workdir DIR]
+Needs ray[data] (``pip install 'corpus-kit[ray]'``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, where benchmarks/html.py would
+# shadow the standard library's `html` module (which Ray imports): drop that folder.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
+import argparse
+import importlib
+import shutil
+import subprocess
+import tempfile
+import time
+
+REPO = Path(__file__).resolve().parents[1]
+MAKE_CORPUS = REPO / ".." / "shared" / "bench" / "make_corpus.py"
+
+
+def _corpus(n: int, workdir: Path) -> Path:
+    path = workdir / f"corpus_{n}.jsonl"
+    if not path.exists():
+        if not MAKE_CORPUS.exists():
+            raise SystemExit(f"{MAKE_CORPUS} not found; pass --corpus FILE.jsonl")
+        subprocess.run([sys.executable, str(MAKE_CORPUS), "--n", str(n), "--out", str(path)], check=True)
+    return path
+
+
+def _same_bytes(a: list[Path], b: list[Path]) -> bool:
+    return len(a) == len(b) and all(x.read_bytes() == y.read_bytes() for x, y in zip(a, b, strict=True))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=20000, help="documents in the generated corpus")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=512)
+    parser.add_argument("--corpus", type=Path, help="an existing JSONL corpus (id, text, url)")
+    parser.add_argument(
+        "--workdir", type=Path, help="folder for the corpus and the shards (default: a temp dir)"
+    )
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(REPO))
+    import ray
+
+    from corpus_kit.config import load_config
+    from corpus_kit.engines.ray import run_document_phase
+
+    build = importlib.import_module("corpus_kit.build")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="corpus-kit-engines-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    corpus = args.corpus or _corpus(args.n, workdir)
+    cfg = load_config(
+        None,
+        {
+            "input.paths": [str(corpus.resolve())],
+            "engine.workers": args.workers,
+            "engine.batch_size": args.batch_size,
+        },
+    )
+    work = workdir / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    ingest = build.StageSummary("ingest")
+    start = time.perf_counter()
+    shards, _ = build._ingest(cfg, work, ingest)
+    docs = ingest.docs_out
+    mb = corpus.stat().st_size / 1e6
+    print(
+        f"corpus: {corpus} ({mb:.1f} MB), {docs:,} documents in {len(shards)} shards; "
+        f"ingest {time.perf_counter() - start:.1f}s; {args.workers} workers"
+    )
+
+    start = time.perf_counter()
+    local_cleaned, local_keys, local_seconds = build._document_phase(shards, cfg, work / "local", docs)
+    local = time.perf_counter() - start
+    print(
+        f"local: {local:7.1f}s  {docs / local:7.0f} docs/s  {mb / local:5.2f} MB/s  "
+        f"templates {local_seconds['templates']:.1f}s"
+    )
+
+    start = time.perf_counter()
+    ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+    startup = time.perf_counter() - start
+    try:
+        ray_cleaned, ray_keys, ray_seconds = run_document_phase(shards, cfg, work / "ray")
+    finally:
+        ray.shutdown()
+    total = time.perf_counter() - start
+    print(
+        f"ray:   {total:7.1f}s  {docs / total:7.0f} docs/s  {mb / total:5.2f} MB/s  "
+        f"start-up {startup:.1f}s, templates {ray_seconds['templates']:.1f}s; "
+        f"without start-up {docs / (total - startup):.0f} docs/s"
+    )
+    print(f"ray / local time: {total / local:.2f}x (without Ray start-up {(total - startup) / local:.2f}x)")
+    identical = _same_bytes(local_cleaned + local_keys, ray_cleaned + ray_keys)
+    print(f"byte-identical shards: {identical}")
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

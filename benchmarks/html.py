@@ -1,0 +1,126 @@
+"""Benchmark the HTML path: trafilatura main text, alone and followed by the line cleaner.
+
+Scores the boilerplate evaluation pages of the shared data folder (their raw `html` field) with
+the metric of `score_boilerplate.py` (token F1 against the human main text, per source; snippet
+F1 for the trafilatura pages) and prints pages/s of the extraction, the cleaner and the quality
+signals on one core, with the quality stage's reject counts on the cleaned pages.
+
+    python benchmarks/html.py [--limit N] [--sources scrapinghub_aeb,cleaneval] [--shared DIR]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, and this file's name would then
+# shadow the standard library's `html` module (which trafilatura imports): drop that folder.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    del sys.path[0]
+
+import argparse
+import collections
+import dataclasses
+import importlib.util
+import time
+from types import ModuleType
+
+import pyarrow as pa
+
+from corpus_kit.config import BoilerplateConfig, QualityConfig
+from corpus_kit.loaders.html import extract_main_text
+from corpus_kit.stages.normalize import normalize_text
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+
+
+def _scorer(shared: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "score_boilerplate", shared / "bench" / "score_boilerplate.py"
+    )
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"score_boilerplate.py not found under {shared / 'bench'}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _print_table(title: str, result: dict) -> None:
+    print(f"\n{title}")
+    for source, row in result.items():
+        if source.startswith("_"):
+            continue
+        extra = (
+            f"pages={row['pages']}" if "pages" in row else f"snippets={row['snippets']} acc={row['acc']:.3f}"
+        )
+        print(f"  {source:18s} P={row['P']:.3f} R={row['R']:.3f} F1={row['F1']:.3f} {extra}")
+    print(f"  mean F1 over full-text sources: {result['_mean_F1_full_text_sources']:.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shared", type=Path, default=SHARED, help="the shared folder (data/ and bench/)")
+    parser.add_argument("--limit", type=int, default=0, help="score only the first N pages (0: all)")
+    parser.add_argument("--sources", default="", help="comma list of sources to keep")
+    args = parser.parse_args(argv)
+
+    scorer = _scorer(args.shared)
+    pages = scorer.load_pages(args.shared / "data")
+    if args.sources:
+        keep = set(args.sources.split(","))
+        pages = [p for p in pages if p["source"] in keep or p["source"].split("_")[0] in keep]
+    if args.limit:
+        pages = pages[: args.limit]
+    megabytes = sum(len(p["html"].encode()) for p in pages) / 1e6
+
+    start = time.perf_counter()
+    extracted = {p["id"]: normalize_text(extract_main_text(p["html"], p.get("url")) or "") for p in pages}
+    extract_seconds = time.perf_counter() - start
+    _print_table("trafilatura (corpus_kit.loaders.html.extract_main_text)", scorer.score(pages, extracted))
+    print(
+        f"  {len(pages)} pages, {megabytes:.1f} MB of HTML in {extract_seconds:.1f} s: "
+        f"{len(pages) / extract_seconds:.1f} pages/s, {megabytes / extract_seconds:.2f} MB/s"
+    )
+
+    from corpus_kit.stages.boilerplate import clean_table
+    from corpus_kit.stages.quality import compute_quality_signals
+
+    table = pa.table(
+        {
+            "id": [p["id"] for p in pages],
+            "text": [extracted[p["id"]] for p in pages],
+            "url": pa.array([p.get("url") for p in pages], pa.string()),
+        }
+    )
+    cleaners = {
+        "trafilatura + line cleaner (corpus_kit.stages.boilerplate.clean_table, default config)": (
+            BoilerplateConfig()
+        ),
+        # The line model off (every line passes its threshold): rules and template lines only.
+        "trafilatura + line cleaner without its model (threshold 0)": dataclasses.replace(
+            BoilerplateConfig(),
+            **{name: 0.0 for name in ("threshold", "heading_threshold") if hasattr(BoilerplateConfig, name)},
+        ),
+    }
+    for title, cfg in cleaners.items():
+        start = time.perf_counter()
+        cleaned = clean_table(table, cfg)
+        clean_seconds = time.perf_counter() - start
+        kept = dict(zip(cleaned.column("id").to_pylist(), cleaned.column("text").to_pylist(), strict=True))
+        _print_table(title, scorer.score(pages, kept))
+        print(
+            f"  cleaner: {len(pages) / clean_seconds:.1f} pages/s (the first includes loading the model); "
+            f"whole HTML path: {len(pages) / (extract_seconds + clean_seconds):.1f} pages/s"
+        )
+
+    start = time.perf_counter()
+    judged = compute_quality_signals(cleaned, QualityConfig())  # after the last cleaner above
+    quality_seconds = time.perf_counter() - start
+    reasons = collections.Counter(judged.column("reject_reason").to_pylist())
+    print(f"\nquality signals on the cleaned pages: {len(pages) / quality_seconds:.0f} pages/s")
+    print("  " + ", ".join(f"{reason or 'kept'}: {n}" for reason, n in sorted(reasons.items(), key=str)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

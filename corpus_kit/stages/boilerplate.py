@@ -1,0 +1,290 @@
+"""Boilerplate removal on plain text: rules, cross-document template lines and a line classifier.
+
+Every non-blank line of a normalized text is kept or removed. A line is removed, in this order,
+because it is a template line of its site (`template_line`, see `template_lines.py`), because a
+rule names it (navigation "Skip to …" links, trailing photo credits: score null), or because the
+bundled classifier drops it (score = 1 - content probability): its probability is below
+`cfg.threshold`, or it follows the article past a stretch of boilerplate (the tail cut of
+`keep_decisions`; such lines can score below 0.5). Model removals carry the most specific reason
+their wording suggests (`nav_menu`, `promo`, `job_ad`, `teaser`, `caption`, `legal`, `share`),
+else `model`.
+
+The classifier is two gradient-boosted tree ensembles trained by `scripts/train_boilerplate.py`
+and stored as JSON in `corpus_kit/models/boilerplate.json`; they are evaluated here with NumPy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+
+from corpus_kit import schema
+from corpus_kit.config import BoilerplateConfig
+from corpus_kit.stages.line_features import MODELS_DIR, context_features, line_features, main_block
+from corpus_kit.stages.template_lines import (
+    TemplateLines,
+    count_template_lines,
+    hash_line,
+    merge_template_counts,
+    site_of,
+)
+from corpus_kit.tables import set_column
+
+MODEL_FILE = "boilerplate.json"
+_HEADING_MAX_WORDS = 15
+
+# Rules: lines removed whatever the model says.
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (schema.LINE_NAV_MENU, re.compile(r"^(?:\d{1,2}\.\s*)?(?:skip to|jump to|back to top\b)", re.IGNORECASE)),
+    # A credit ending a caption line: "…confidence'Image: IHS", "Photo: Reuters/R. Wilking".
+    (
+        schema.LINE_CAPTION,
+        re.compile(r"(?:Image|Photo|Picture|Foto|Bild|IMAGE|PHOTO)s?(?: credit)?: ?[^!?:]{1,60}(?<!\.)$"),
+    ),
+    (schema.LINE_CAPTION, re.compile(r"\((?:Image|Photo|Picture|Foto|Bild)s?(?: credit)?: [^()]{1,80}\)$")),
+)
+
+# Wording that names the kind of a line the model removed (first match wins).
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        schema.LINE_JOB_AD,
+        re.compile(r"\b(?:jobs?|per annum|salary|recruit\w*|vacanc\w+|hiring|careers?)\b", re.I),
+    ),
+    (
+        schema.LINE_PROMO,
+        re.compile(
+            r"\b(?:sign up|subscri\w+|newsletter|download (?:our|the) app|free trial|offer|deals?)\b", re.I
+        ),
+    ),
+    (
+        schema.LINE_SHARE,
+        re.compile(
+            r"\b(?:share|tweet|facebook|twitter|whatsapp|linkedin|pinterest|e-?mail|print|follow us)\b", re.I
+        ),
+    ),
+    (
+        schema.LINE_LEGAL,
+        re.compile(r"©|\b(?:copyright|rights reserved|privacy|cookies?|terms (?:of|and)|disclaimer)\b", re.I),
+    ),
+    (schema.LINE_CAPTION, re.compile(r"\b(?:photo|image|picture|getty|credit|caption)\b", re.I)),
+    (
+        schema.LINE_TEASER,
+        re.compile(
+            r"\b(?:read more|more (?:stories|news)|related|recommended|popular|latest|suggested|trending)\b",
+            re.I,
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class _Trees:
+    """One boosted ensemble, each tree padded to a complete binary tree of depth `depth`.
+
+    Internal node k of a tree has children 2k+1 (value <= threshold) and 2k+2; a leaf that is
+    shallower than `depth` is padded with nodes whose threshold is +inf, so every row walks
+    exactly `depth` steps with array arithmetic only. Features are never NaN.
+    """
+
+    feature: np.ndarray  # (trees, 2**depth - 1)
+    threshold: np.ndarray  # (trees, 2**depth - 1)
+    value: np.ndarray  # (trees, 2**depth)
+    depth: int
+    baseline: float
+
+    @classmethod
+    def from_json(cls, data: dict) -> _Trees:
+        trees = data["trees"]
+
+        def depth_of(tree: dict, node: int) -> int:
+            if tree["leaf"][node]:
+                return 0
+            return 1 + max(depth_of(tree, tree["left"][node]), depth_of(tree, tree["right"][node]))
+
+        depth = max(depth_of(tree, 0) for tree in trees)
+        n_inner = 2**depth - 1
+        feature = np.zeros((len(trees), n_inner), dtype=np.intp)
+        threshold = np.full((len(trees), n_inner), np.inf)
+        value = np.zeros((len(trees), 2**depth))
+        for t, tree in enumerate(trees):
+            stack = [(0, 0, 0)]  # (node in the JSON tree, slot in the complete tree, level)
+            while stack:
+                node, slot, level = stack.pop()
+                if tree["leaf"][node]:
+                    # Every slot below a leaf ends in the same leaf value.
+                    width = 2 ** (depth - level)
+                    first = (slot + 1) * width - 1 - n_inner
+                    value[t, first : first + width] = tree["value"][node]
+                    continue
+                feature[t, slot] = tree["feature"][node]
+                threshold[t, slot] = tree["threshold"][node]
+                stack.append((tree["left"][node], 2 * slot + 1, level + 1))
+                stack.append((tree["right"][node], 2 * slot + 2, level + 1))
+        return cls(feature, threshold, value, depth, float(data["baseline"]))
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Return the probability of the positive class (content) for each row of `x`."""
+        x = x.astype(np.float64)
+        n_trees = len(self.feature)
+        trees = np.arange(n_trees)
+        flat = x.ravel()
+        base = (np.arange(len(x)) * x.shape[1])[:, None]
+        slot = np.zeros((len(x), n_trees), dtype=np.intp)
+        for _ in range(self.depth):
+            values = flat[base + self.feature[trees, slot]]
+            slot = 2 * slot + 1 + (values > self.threshold[trees, slot])
+        raw = self.baseline + self.value[trees, slot - (2**self.depth - 1)].sum(axis=1)
+        return 1.0 / (1.0 + np.exp(-raw))
+
+
+@dataclass(frozen=True)
+class _Model:
+    first_pass: _Trees
+    second_pass: _Trees
+
+
+@cache
+def _model() -> _Model:
+    """Load the bundled classifier once per process."""
+    data = json.loads((MODELS_DIR / MODEL_FILE).read_text(encoding="utf-8"))
+    return _Model(_Trees.from_json(data["first_pass"]), _Trees.from_json(data["second_pass"]))
+
+
+def content_probabilities(lines: list[str], url: str | None = None) -> np.ndarray:
+    """Return the classifier's probability that each of the non-blank `lines` is main content."""
+    if not lines:
+        return np.zeros(0)
+    model = _model()
+    base = line_features(lines, url)
+    first = model.first_pass.predict(base)
+    return model.second_pass.predict(np.hstack([base, context_features(first, lines)]))
+
+
+def _rule_reason(line: str) -> str | None:
+    for reason, pattern in _RULES:
+        if pattern.search(line):
+            return reason
+    return None
+
+
+def _kind(line: str) -> str:
+    for reason, pattern in _KINDS:
+        if pattern.search(line):
+            return reason
+    return schema.LINE_MODEL
+
+
+def _is_heading(line: str) -> bool:
+    """A short line without closing punctuation: a title or section heading."""
+    return 0 < len(line.split()) <= _HEADING_MAX_WORDS and not line.endswith((".", ",", ";", ":", "…"))
+
+
+def keep_decisions(lines: list[str], probs: np.ndarray, cfg: BoilerplateConfig) -> np.ndarray:
+    """Return which of the non-blank `lines` the model keeps, given their content probabilities.
+
+    A line is kept when its probability reaches `cfg.threshold`. A heading right before a kept
+    block is kept too when its probability reaches `cfg.heading_threshold`: the model alone
+    tends to drop titles, which some ground truths count as content and readers expect.
+    Then the tail cut: the core block is the span with the most confident content (probability
+    above `cfg.core_threshold`, weighted by length); when at least `cfg.tail_gap` lines after it
+    are removed, everything from the first of them on goes too. What follows an article and is
+    broken up by boilerplate is teasers, related links and comments, however well written.
+    """
+    base = probs >= cfg.threshold
+    keep = base.copy()
+    if cfg.heading_threshold < cfg.threshold:
+        for start in np.flatnonzero(base[1:] & ~base[:-1]) + 1:
+            if probs[start - 1] >= cfg.heading_threshold and _is_heading(lines[start - 1]):
+                keep[start - 1] = True
+    if cfg.tail_gap:
+        chars = np.array([len(line) for line in lines], dtype=np.float64)
+        _, end = main_block((probs - cfg.core_threshold) * np.sqrt(chars))
+        removed_after = np.flatnonzero(~base[end:]) + end
+        if end and len(removed_after) >= cfg.tail_gap:
+            keep[removed_after[0] :] = False
+    return keep
+
+
+def _decide(
+    text: str, cfg: BoilerplateConfig, template: frozenset[int] | None, url: str | None
+) -> tuple[list[str], list[int], list[tuple[int, str, str, float | None]]]:
+    """Return the lines of `text`, the indices of kept lines and the removed lines."""
+    lines = text.split("\n")
+    indices = [i for i, line in enumerate(lines) if line.strip()]
+    content = [lines[i] for i in indices]
+    probs = content_probabilities(content, url)
+    keep = keep_decisions(content, probs, cfg)
+    kept: list[int] = []
+    removed: list[tuple[int, str, str, float | None]] = []
+    for i, prob, is_kept in zip(indices, probs, keep, strict=True):
+        line = lines[i]
+        if template and hash_line(line) in template:
+            removed.append((i, line, schema.LINE_TEMPLATE, None))
+        elif cfg.rules and (reason := _rule_reason(line)):
+            removed.append((i, line, reason, None))
+        elif not is_kept:
+            removed.append((i, line, _kind(line), round(float(1.0 - prob), 4)))
+        else:
+            kept.append(i)
+    return lines, kept, removed
+
+
+def _join_kept(lines: list[str], kept: list[int]) -> str:
+    """Join kept lines, with one blank line where the input had one between them."""
+    parts: list[str] = []
+    for n, i in enumerate(kept):
+        if n:
+            gap = lines[kept[n - 1] + 1 : i]
+            parts.append("\n\n" if any(not line.strip() for line in gap) else "\n")
+        parts.append(lines[i])
+    return "".join(parts)
+
+
+def classify_lines(
+    text: str, cfg: BoilerplateConfig, url: str | None = None, templates: TemplateLines | None = None
+) -> list[tuple[int, str, str, float | None]]:
+    """Return the lines of `text` the cleaner removes, as (line index, text, reason, score).
+
+    `url` selects the site whose template lines (if `templates` is given) apply.
+    """
+    template = templates.for_site(site_of(url, None)) if templates is not None else None
+    return _decide(text, cfg, template, url)[2]
+
+
+def remove_boilerplate(
+    table: pa.Table, cfg: BoilerplateConfig, templates: TemplateLines | None = None
+) -> pa.Table:
+    """Replace `text` by its kept lines; fill `removed_lines` and `n_chars`.
+
+    Reads `text` and, for template lines, `url` and `source`. Reasons: `template_line`, rule
+    reasons (`nav_menu`, `caption`) and model reasons (see the module docstring).
+    """
+    texts = table.column("text").to_pylist()
+    if not cfg.enabled:
+        return set_column(
+            set_column(table, "removed_lines", pa.array([[] for _ in texts], pa.list_(schema.REMOVED_LINE))),
+            "n_chars",
+            pa.array([len(t) for t in texts], pa.int64()),
+        )
+    urls = table.column("url").to_pylist() if "url" in table.column_names else [None] * len(texts)
+    sources = table.column("source").to_pylist() if "source" in table.column_names else [None] * len(texts)
+    cleaned, removed_lines = [], []
+    for text, url, source in zip(texts, urls, sources, strict=True):
+        template = templates.for_site(site_of(url, source)) if templates is not None else None
+        lines, kept, removed = _decide(text, cfg, template, url)
+        cleaned.append(_join_kept(lines, kept))
+        removed_lines.append([{"line": i, "text": t, "reason": r, "score": s} for i, t, r, s in removed])
+    table = set_column(table, "text", pa.array(cleaned, pa.string()))
+    table = set_column(table, "removed_lines", pa.array(removed_lines, pa.list_(schema.REMOVED_LINE)))
+    return set_column(table, "n_chars", pa.array([len(t) for t in cleaned], pa.int64()))
+
+
+def clean_table(table: pa.Table, cfg: BoilerplateConfig) -> pa.Table:
+    """Remove boilerplate from an in-memory table: count template lines, then clean each row."""
+    templates = merge_template_counts([count_template_lines(table, cfg)], cfg)
+    return remove_boilerplate(table, cfg, templates)

@@ -1,0 +1,261 @@
+"""Language identification with langdetect's profiles: deterministic, bounded in cost, `und` when unsure.
+
+langdetect's `Detector` estimates a naive-Bayes posterior by Monte Carlo: it draws n-grams of the
+text at random, multiplies their smoothed per-language probabilities and stops early, 7 times with a
+jittered smoothing constant. Its answer depends on a seed (a class attribute, lost in spawned
+workers) and costs milliseconds per text in pure Python. This module computes the quantity that sampling
+estimates, exactly: the sum over *all* n-grams read of ``log(p(ngram | lang) + 0.5 / 10000)``
+(langdetect's smoothing without the jitter), over the profiles of one `DetectorFactory` per process.
+No random numbers are drawn, so a text gets the same label and probability in any process, whatever
+was detected before; the seed in `LangidConfig` is handed to the factory and changes nothing here.
+N-grams are extracted as langdetect does (URLs and e-mails removed, its character normalisation,
+Latin letters dropped from mostly non-Latin text, words with two capitals in a row skipped).
+
+What is read: a text of up to `sample_chars` characters whole; a longer one in `sample_parts`
+evenly spaced windows of ``sample_chars / sample_parts`` characters, each starting at a line (or
+word) boundary. Lines of the windows are the units of `lang_mix`.
+
+A text is `und` when, in this order:
+1. fewer than `min_chars` letters are read (letters: characters langdetect keeps after normalising);
+2. more than `max_unknown_script` of them are letters of scripts no langdetect profile uses
+   (Armenian, Georgian, Ethiopic, ...: langdetect has no language written in them);
+3. more than `max_unknown_letters` of them are letters no profile uses, of scripts it does use
+   (Kazakh "қ", Azerbaijani "ə", Esperanto "ĉ", Belarusian "ў", Icelandic "ð", ...);
+4. the posterior of the best language is below `min_prob`.
+Korean is only a candidate when the text has Hangul, Japanese only when it has kana (langdetect's
+Korean profile holds Han characters and otherwise wins some Chinese texts).
+
+Languages langdetect lacks but whose script it knows (Basque, Icelandic, Zulu, Bosnian, ...) mostly
+come out as their nearest supported neighbour: rule 4 catches only the uncertain ones. Stricter
+rules on how well the text fits its language's profile cost more accuracy on supported languages
+than the evaluation allows (see the README). Rule 3 also catches supported languages whose text was
+decoded with the wrong code page (Turkish "ş" read as Latin-1 "þ") when such letters are frequent.
+
+Columns: `lang` (langdetect's codes: `en`, `de`, `zh-cn`, ...; `und`), `lang_prob` (posterior of
+the best language, rounded to 6 decimals; 0.0 under rules 1 to 3), `lang_mix` (share of the
+letters of the read lines of at least `mix_min_chars` letters whose own best language is `lang`;
+1.0 when no line is that long; 0.0 for `und`).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from corpus_kit.config import LangidConfig
+from corpus_kit.tables import set_column
+
+UNDETERMINED = "und"
+
+_NOT_NEWLINE_SPACE = re.compile(r"[^\S\n]+")
+_LATIN = re.compile(r"[A-Za-z]")
+# Letters langdetect counts as non-Latin in `Detector.cleaning_text`: U+0300 and up, except U+1E00-U+1EFF.
+_NON_LATIN = re.compile(r"[\u0300-\u1dff\u1f00-\U0010ffff]")
+_MIN_LETTER_PROB = 1e-4
+_Word = tuple[list[int], int, int, int]  # profile rows of the n-grams; letters, unknown, foreign letters
+_WORD_CACHE_SIZE = 50_000
+_CACHED_WORD_CHARS = 40
+
+
+@dataclass(frozen=True)
+class _Model:
+    """langdetect's profiles as a matrix, plus the character normalisation table."""
+
+    langs: tuple[str, ...]
+    rows: dict[str, int]  # n-gram -> row of `log_prob`
+    log_prob: np.ndarray  # float32, (n-grams, languages): log(p(ngram | lang) + smoothing)
+    table: dict[int, str]  # str.translate table replicating langdetect's NGram.normalize
+    unknown: frozenset[str]  # letters (after normalisation) no profile uses, of scripts profiles use
+    foreign: frozenset[str]  # letters of scripts no profile uses
+    ko: int
+    ja: int
+    words: dict[str, _Word] = field(default_factory=dict)  # cache of `_read_word`
+
+
+@functools.cache
+def _model(seed: int) -> _Model:
+    """Load langdetect's profiles once per process (cached per seed; the seed does not change results)."""
+    from langdetect.detector import Detector
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+    from langdetect.utils.ngram import NGram
+
+    factory = DetectorFactory()
+    factory.set_seed(seed)
+    factory.load_profile(PROFILES_DIRECTORY)
+    grams = list(factory.word_lang_prob_map)
+    probs = np.array([factory.word_lang_prob_map[g] for g in grams], dtype=np.float64)
+    smoothing = Detector.ALPHA_DEFAULT / Detector.BASE_FREQ
+    table: dict[int, str] = {ord("\n"): "\n"}
+    for code in range(0x10000):
+        if 0xD800 <= code < 0xE000 or code == ord("\n"):
+            continue
+        char = chr(code)
+        normal = NGram.normalize(char)
+        if normal != char:
+            table[code] = normal
+    langs = tuple(factory.get_lang_list())
+    frequent = {
+        g
+        for g, p in zip(grams, probs.max(axis=1).tolist(), strict=True)
+        if len(g) == 1 and p >= _MIN_LETTER_PROB
+    }
+    return _Model(
+        langs=langs,
+        rows={g: i for i, g in enumerate(grams)},
+        log_prob=np.log(probs + smoothing).astype(np.float32),
+        table=table,
+        **_unknown_letters(frequent, table),
+        ko=langs.index("ko"),
+        ja=langs.index("ja"),
+    )
+
+
+def _unknown_letters(frequent: set[str], table: dict[int, str]) -> dict[str, frozenset[str]]:
+    """Return the letters of the BMP that no profile uses, after normalisation, split by script.
+
+    A letter is used if it, its lowercase, or (for a letter NFKC changes) the base letter of its
+    decomposition (Bengali "য়" -> "য", Arabic presentation forms) has a unigram probability of at least
+    `_MIN_LETTER_PROB` in some profile: the profiles also hold stray letters of other scripts
+    (Georgian letters in Estonian) at lower probabilities. Han ideographs count as used: langdetect
+    folds only some of them, and no language it lacks is written in Han. A letter's script is the
+    first word of its Unicode name (LATIN, CYRILLIC, ARMENIAN, ...).
+    """
+    used_scripts = {_script(char) for char in frequent if char.isalpha()}
+    unknown, foreign = set(), set()
+    for code in range(0x10000):
+        char = chr(code)
+        if not char.isalpha() or 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF:
+            continue
+        char = char.translate(table)
+        variants = {char, char.lower()}
+        if unicodedata.normalize("NFKC", char) != char:  # not "ў" -> "у": that breve makes Belarusian
+            base = unicodedata.normalize("NFKD", char)[:1].translate(table)
+            variants |= {base, base.lower()}
+        if not variants & frequent:
+            (unknown if _script(char) in used_scripts else foreign).add(char)
+    return {"unknown": frozenset(unknown), "foreign": frozenset(foreign)}
+
+
+def _script(char: str) -> str:
+    return unicodedata.name(char, "").partition(" ")[0]
+
+
+def _read_word(word: str, model: _Model) -> _Word:
+    """Return the profile rows of a word's 1- to 3-grams and its counts of letters, unknown and foreign."""
+    cached = model.words.get(word)
+    if cached is not None:
+        return cached
+    if any(a.isupper() and b.isupper() for a, b in itertools.pairwise(word)):  # langdetect skips such words
+        result: _Word = ([], 0, 0, 0)
+    else:
+        rows = model.rows
+        padded = f" {word} "
+        grams = [*word, *(padded[i : i + 2] for i in range(len(padded) - 1))]
+        grams += [padded[i : i + 3] for i in range(len(padded) - 2)]
+        found = [row for gram in grams if (row := rows.get(gram)) is not None]
+        unknown = sum(char in model.unknown for char in word)
+        result = (found, len(word), unknown, sum(char in model.foreign for char in word))
+    if len(word) <= _CACHED_WORD_CHARS:
+        if len(model.words) >= _WORD_CACHE_SIZE:
+            model.words.clear()
+        model.words[word] = result
+    return result
+
+
+def _sample(text: str, cfg: LangidConfig) -> str:
+    """Return the part of `text` that is read (see the module docstring)."""
+    if len(text) <= cfg.sample_chars:
+        return text
+    width = max(1, cfg.sample_chars // cfg.sample_parts)
+    windows = []
+    for part in range(cfg.sample_parts):
+        start = part * len(text) // cfg.sample_parts
+        if start > 0 and text[start - 1] != "\n":
+            line = text.find("\n", start, start + width // 2)
+            space = text.find(" ", start, start + width // 2)
+            start = line + 1 if line >= 0 else space + 1 if space >= 0 else start
+        end = start + width
+        if end < len(text):
+            cut = max(text.rfind("\n", start + width // 2, end), text.rfind(" ", start + width // 2, end))
+            end = cut if cut > 0 else end
+        windows.append(text[start:end])
+    return "\n".join(windows)
+
+
+def _normalize(sample: str, model: _Model) -> str:
+    """Apply langdetect's text cleaning and character normalisation, keeping line breaks."""
+    from langdetect.detector import Detector
+    from langdetect.utils.ngram import NGram
+
+    sample = Detector.MAIL_RE.sub(" ", Detector.URL_RE.sub(" ", sample))
+    sample = NGram.normalize_vi(sample)
+    if 2 * len(_LATIN.findall(sample)) < len(_NON_LATIN.findall(sample)):
+        sample = _LATIN.sub(" ", sample)
+    return _NOT_NEWLINE_SPACE.sub(" ", sample.translate(model.table))
+
+
+def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
+    """Return `(lang, lang_prob, lang_mix)` for one text."""
+    model = _model(cfg.seed)
+    normal = _normalize(_sample(text, cfg), model)
+    rows: list[int] = []
+    starts: list[int] = []  # first row of each line with rows
+    weights: list[int] = []  # letters of each such line
+    letters = unknown = foreign = 0
+    for line in normal.split("\n"):
+        line_start, line_letters = len(rows), 0
+        for word in line.split():
+            found, n_letters, n_unknown, n_foreign = _read_word(word, model)
+            rows += found
+            line_letters += n_letters
+            unknown += n_unknown
+            foreign += n_foreign
+        letters += line_letters
+        if len(rows) > line_start:
+            starts.append(line_start)
+            weights.append(line_letters)
+    if letters < cfg.min_chars or not rows:
+        return UNDETERMINED, 0.0, 0.0
+    if foreign > cfg.max_unknown_script * letters or unknown > cfg.max_unknown_letters * letters:
+        return UNDETERMINED, 0.0, 0.0
+    # Sequential sums (reduceat, then axis 0 of a 2-D array): the same bits in every process.
+    per_line = np.add.reduceat(model.log_prob[np.array(rows)], np.array(starts), axis=0, dtype=np.float64)
+    if "\uac00" not in normal:  # NGram.normalize maps every Hangul syllable to U+AC00
+        per_line[:, model.ko] = -np.inf
+    if "\u3042" not in normal and "\u30a2" not in normal:  # ... every hiragana / katakana to U+3042 / U+30A2
+        per_line[:, model.ja] = -np.inf
+    total = per_line.sum(axis=0)
+    best = int(np.argmax(total))
+    prob = 1.0 / math.fsum(math.exp(s - total[best]) for s in total.tolist())
+    prob = round(prob, 6)
+    if prob < cfg.min_prob:
+        return UNDETERMINED, prob, 0.0
+    counted = [
+        (w, int(np.argmax(s)) == best)
+        for w, s in zip(weights, per_line, strict=True)
+        if w >= cfg.mix_min_chars
+    ]
+    mix = sum(w for w, same in counted if same) / sum(w for w, _ in counted) if counted else 1.0
+    return model.langs[best], prob, round(mix, 6)
+
+
+def detect_language(text: str, cfg: LangidConfig) -> tuple[str, float]:
+    """Return the language of `text` (langdetect's code or `und`) and its probability."""
+    lang, prob, _ = _score(text, cfg)
+    return lang, prob
+
+
+def detect_languages(table: pa.Table, cfg: LangidConfig) -> pa.Table:
+    """Add (or replace) `lang`, `lang_prob` and `lang_mix` computed from the `text` column."""
+    results = [_score(text or "", cfg) for text in table.column("text").to_pylist()]
+    langs, probs, mixes = zip(*results, strict=True) if results else ((), (), ())
+    table = set_column(table, "lang", pa.array(langs, pa.string()))
+    table = set_column(table, "lang_prob", pa.array(probs, pa.float64()))
+    return set_column(table, "lang_mix", pa.array(mixes, pa.float64()))

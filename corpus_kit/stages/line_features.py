@@ -1,0 +1,395 @@
+"""Numeric features of the lines of one page, for the boilerplate line classifier.
+
+Features come in two passes. `line_features` describes each non-blank line by itself and by its
+neighbourhood (shape, punctuation, stopwords, position, runs of long lines, repetition).
+`context_features` adds, for the second pass, the first-pass probabilities of the neighbours and
+whether the line lies inside the page's densest content region: boilerplate comes in blocks, so
+a line's neighbours say a lot about it. Both return float32 arrays with one row per line; the
+column order is the model's input order and is listed in `LINE_FEATURES` and `CONTEXT_FEATURES`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+_WORD = re.compile(r"\w+")
+_TERMINAL = tuple(".!?\"'”’»。！？")
+_ELLIPSIS = ("...", "…")
+_BULLET = re.compile(r"^(?:[-*•·›»>|]|\d{1,3}[.)]|\[\d+\])\s")
+_SEPARATORS = re.compile(r"\s[|·•/»>›–-]\s")
+_URL = re.compile(r"https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2}:\d{2})",
+    re.IGNORECASE,
+)
+# Words that are frequent in page furniture of many languages (menus, share bars, legal lines).
+_FURNITURE = re.compile(
+    r"\b(?:share|tweet|facebook|twitter|linkedin|whatsapp|pinterest|instagram|youtube|e-?mail|print|"
+    r"log ?in|sign (?:in|up)|subscribe|newsletter|register|cookies?|privacy|terms|copyright|"
+    r"rights reserved|advertis\w*|sponsored|comments?|reply|read more|more|related|popular|trending|"
+    r"home|menu|search|contact|about us|skip|next|previous|prev|back to top|follow|photo|image|"
+    r"credit|getty|reuters|ap photo|click|download|app|tags?|topics?|category|categories|posted|"
+    r"anmelden|teilen|datenschutz|impressum|kommentare?|weiterlesen|partager|connexion|compartir|"
+    r"iniciar sesión|condividi|accedi|compartilhar|entrar)\b",
+    re.IGNORECASE,
+)
+
+LINE_FEATURES: tuple[str, ...] = (
+    "log_chars",
+    "n_words",
+    "mean_word_len",
+    "ends_terminal",
+    "ends_colon",
+    "ends_ellipsis",
+    "starts_bullet",
+    "upper_share",
+    "title_share",
+    "digit_share",
+    "symbol_share",
+    "stopword_share",
+    "n_sentences",
+    "n_separators",
+    "has_copyright",
+    "has_url",
+    "n_furniture",
+    "furniture_share",
+    "has_date",
+    "starts_lower",
+    "rel_pos",
+    "log_index",
+    "log_index_from_end",
+    "log_n_lines",
+    "char_mass_before",
+    "line_char_share",
+    "repeat_count",
+    "is_repeat",
+    "run_len_long",
+    "run_len_short",
+    "dist_prev_long",
+    "dist_next_long",
+    "words_prev1",
+    "words_next1",
+    "words_prev3",
+    "words_next3",
+    "words_win10",
+    "term_prev3",
+    "term_next3",
+    "stop_win5",
+    "furn_win5",
+    "short_win10",
+    "doc_mean_words",
+    "doc_term_share",
+    "doc_stopword_share",
+    "neighbour_overlap",
+    "slug_cover",
+    "slug_share",
+)
+
+CONTEXT_FEATURES: tuple[str, ...] = (
+    "p_prev1",
+    "p_next1",
+    "p_prev2",
+    "p_next2",
+    "p_prev3",
+    "p_next3",
+    "p_win5",
+    "p_win15",
+    "p_before10",
+    "p_after10",
+    "p_doc_mean",
+    "p_doc_max",
+    "in_main_block",
+    "dist_main_block",
+    "main_block_share",
+    "mass_after_main",
+    "in_core_block",
+    "dist_core_block",
+    "after_core_block",
+    "low_between_core",
+)
+
+
+@cache
+def stopwords() -> dict[str, frozenset[str]]:
+    """Return the bundled stopword lists, by language code."""
+    data = (MODELS_DIR / "stopwords.json").read_text(encoding="utf-8")
+    return {lang: frozenset(words) for lang, words in json.loads(data).items()}
+
+
+@cache
+def _stopword_languages() -> dict[str, tuple[str, ...]]:
+    """Map each stopword to the languages whose list holds it."""
+    langs: dict[str, list[str]] = {}
+    for lang, words in sorted(stopwords().items()):
+        for word in words:
+            langs.setdefault(word, []).append(lang)
+    return {word: tuple(found) for word, found in langs.items()}
+
+
+def _page_stopwords(words_per_line: list[list[str]]) -> frozenset[str]:
+    """Pick the stopword list that covers most words of the page (a cheap language guess)."""
+    index = _stopword_languages()
+    counts = dict.fromkeys(sorted(stopwords()), 0)
+    for words in words_per_line:
+        for word in words:
+            for lang in index.get(word, ()):
+                counts[lang] += 1
+    best = max(counts, key=lambda lang: counts[lang])
+    return stopwords()[best]
+
+
+def _window_mean(values: np.ndarray, before: int, after: int) -> np.ndarray:
+    """Mean of `values[i - before : i + after + 1]` (clipped at the edges), excluding nothing."""
+    n = len(values)
+    csum = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
+    idx = np.arange(n)
+    lo = np.clip(idx - before, 0, n)
+    hi = np.clip(idx + after + 1, 0, n)
+    return (csum[hi] - csum[lo]) / np.maximum(hi - lo, 1)
+
+
+def _shift(values: np.ndarray, offset: int, fill: float) -> np.ndarray:
+    """Values of the line `offset` positions later (negative: earlier), `fill` past the edges."""
+    out = np.full_like(values, fill)
+    if offset > 0:
+        out[:-offset] = values[offset:]
+    elif offset < 0:
+        out[-offset:] = values[:offset]
+    else:
+        out[:] = values
+    return out
+
+
+def _run_lengths(mask: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of equal `mask` values containing it."""
+    n = len(mask)
+    out = np.zeros(n, dtype=np.float64)
+    start = 0
+    for i in range(1, n + 1):
+        if i == n or mask[i] != mask[start]:
+            out[start:i] = i - start
+            start = i
+    return out
+
+
+def _distance_to(mask: np.ndarray, reverse: bool) -> np.ndarray:
+    """Lines to the nearest earlier (or later, if `reverse`) line where `mask` holds; 50 if none."""
+    n = len(mask)
+    out = np.full(n, 50.0)
+    last = None
+    order = range(n - 1, -1, -1) if reverse else range(n)
+    for i in order:
+        if last is not None:
+            out[i] = min(50.0, abs(i - last))
+        if mask[i]:
+            last = i
+    return out
+
+
+def _neighbour_overlap(words_per_line: list[list[str]], reach: int = 3) -> np.ndarray:
+    """Largest share of a line's words found in one of its `reach` neighbours on either side.
+
+    Teaser lists repeat a headline in a shorter form next to it; article paragraphs do not.
+    """
+    sets = [frozenset(words) for words in words_per_line]
+    out = np.zeros(len(sets))
+    for i, words in enumerate(sets):
+        if len(words) < 3:
+            continue
+        best = 0.0
+        for j in range(max(0, i - reach), min(len(sets), i + reach + 1)):
+            other = sets[j]
+            if j != i and len(other) >= 3:
+                best = max(best, len(words & other) / min(len(words), len(other)))
+        out[i] = best
+    return out
+
+
+def _slug_words(url: str | None) -> frozenset[str]:
+    """Words of the URL path longer than two letters (a news URL's slug repeats its headline)."""
+    if not url:
+        return frozenset()
+    path = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
+    return frozenset(w for w in re.findall(r"[^\W\d_]+", path.lower()) if len(w) > 2)
+
+
+def _slug_features(words_per_line: list[list[str]], url: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Share of slug words found in each line, and share of each line's words in the slug."""
+    slug = _slug_words(url)
+    n = len(words_per_line)
+    if len(slug) < 2:
+        return np.full(n, -1.0), np.full(n, -1.0)
+    cover = np.array([len(slug.intersection(words)) / len(slug) for words in words_per_line])
+    share = np.array(
+        [sum(w in slug for w in words) / len(words) if words else 0.0 for words in words_per_line]
+    )
+    return cover, share
+
+
+def line_features(lines: list[str], url: str | None = None) -> np.ndarray:
+    """Return the first-pass features (columns `LINE_FEATURES`) of non-blank `lines`.
+
+    `url`, when known, lets the features find the headline (the URL slug repeats it).
+    """
+    n = len(lines)
+    if n == 0:
+        return np.zeros((0, len(LINE_FEATURES)), dtype=np.float32)
+    words_per_line = [[w.lower() for w in _WORD.findall(line)] for line in lines]
+    stop = _page_stopwords(words_per_line)
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    seen: set[str] = set()
+    rows = np.zeros((n, 20), dtype=np.float64)
+    is_repeat = np.zeros(n)
+    for i, (line, words) in enumerate(zip(lines, words_per_line, strict=True)):
+        n_chars = len(line)
+        n_words = len(words)
+        letters = sum(c.isalpha() for c in line)
+        uppers = sum(c.isupper() for c in line)
+        digits = sum(c.isdigit() for c in line)
+        spaces = line.count(" ")
+        symbols = n_chars - letters - digits - spaces
+        raw_words = line.split()
+        furniture = len(_FURNITURE.findall(line))
+        rows[i] = (
+            np.log1p(n_chars),
+            n_words,
+            (sum(map(len, words)) / n_words) if n_words else 0.0,
+            line.endswith(_TERMINAL) and not line.endswith(_ELLIPSIS),
+            line.endswith(":"),
+            line.endswith(_ELLIPSIS),
+            bool(_BULLET.match(line)),
+            uppers / letters if letters else 0.0,
+            (sum(w[:1].isupper() for w in raw_words) / len(raw_words)) if raw_words else 0.0,
+            digits / n_chars,
+            symbols / n_chars,
+            (sum(w in stop for w in words) / n_words) if n_words else 0.0,
+            len(re.findall(r"[.!?。](?:\s|$)", line)),
+            len(_SEPARATORS.findall(line)),
+            "©" in line or "copyright" in line.lower(),
+            bool(_URL.search(line)),
+            furniture,
+            furniture / n_words if n_words else 0.0,
+            bool(_DATE.search(line)),
+            line[:1].islower(),
+        )
+        is_repeat[i] = line in seen
+        seen.add(line)
+    n_words = rows[:, 1]
+    terminal = rows[:, 3]
+    stop_share = rows[:, 11]
+    furn_share = rows[:, 17]
+    chars = np.array([len(line) for line in lines], dtype=np.float64)
+    total_chars = chars.sum()
+    index = np.arange(n, dtype=np.float64)
+    long_line = n_words >= 15
+    short_line = n_words <= 4
+    run = _run_lengths(long_line)
+    extra = np.column_stack(
+        [
+            index / max(n - 1, 1),
+            np.log1p(index),
+            np.log1p(n - 1 - index),
+            np.full(n, np.log1p(n)),
+            (np.cumsum(chars) - chars) / total_chars,
+            chars / total_chars,
+            np.array([counts[line] for line in lines], dtype=np.float64),
+            is_repeat,
+            np.where(long_line, run, 0.0),
+            np.where(~long_line, run, 0.0),
+            _distance_to(long_line, reverse=False),
+            _distance_to(long_line, reverse=True),
+            _shift(n_words, -1, 0.0),
+            _shift(n_words, 1, 0.0),
+            _window_mean(_shift(n_words, -1, 0.0), 2, 0),
+            _window_mean(_shift(n_words, 1, 0.0), 0, 2),
+            _window_mean(n_words, 10, 10),
+            _window_mean(_shift(terminal, -1, 0.0), 2, 0),
+            _window_mean(_shift(terminal, 1, 0.0), 0, 2),
+            _window_mean(stop_share, 5, 5),
+            _window_mean(furn_share, 5, 5),
+            _window_mean(short_line.astype(np.float64), 10, 10),
+            np.full(n, n_words.mean()),
+            np.full(n, terminal.mean()),
+            np.full(n, stop_share.mean()),
+            _neighbour_overlap(words_per_line),
+            *_slug_features(words_per_line, url),
+        ]
+    )
+    return np.hstack([rows, extra]).astype(np.float32)
+
+
+def main_block(gain: np.ndarray) -> tuple[int, int]:
+    """Return the [start, end) span with the largest sum of `gain` (Kadane), or (0, 0)."""
+    best, best_span = 0.0, (0, 0)
+    total, start = 0.0, 0
+    for i, value in enumerate(gain):
+        if total <= 0:
+            total, start = 0.0, i
+        total += value
+        if total > best:
+            best, best_span = total, (start, i + 1)
+    return best_span
+
+
+def context_features(first_pass: np.ndarray, lines: list[str]) -> np.ndarray:
+    """Return the second-pass features (columns `CONTEXT_FEATURES`) from first-pass probabilities.
+
+    `first_pass` holds each line's probability of being content.
+    """
+    n = len(first_pass)
+    if n == 0:
+        return np.zeros((0, len(CONTEXT_FEATURES)), dtype=np.float32)
+    p = first_pass.astype(np.float64)
+    chars = np.array([len(line) for line in lines], dtype=np.float64)
+    # The main block maximises content mass minus boilerplate mass, in characters.
+    start, end = main_block((p - 0.5) * np.sqrt(chars))
+    index = np.arange(n)
+    inside = (index >= start) & (index < end)
+    dist = np.where(inside, 0, np.minimum(np.abs(index - start), np.abs(index - (end - 1))))
+    total = chars.sum()
+    block_share = chars[start:end].sum() / total if end > start else 0.0
+    after = np.where(index >= end, 1.0, 0.0) * (end > start)
+    # The core block asks for confident content only: teaser lists and comments that pass 0.5
+    # rarely pass 0.8, so lines after it and beyond a run of boilerplate are suspect.
+    core_start, core_end = main_block((p - 0.8) * np.sqrt(chars))
+    in_core = (index >= core_start) & (index < core_end)
+    core_dist = np.where(in_core, 0, np.minimum(np.abs(index - core_start), np.abs(index - (core_end - 1))))
+    low = np.concatenate(([0], np.cumsum(p < 0.3)))
+    low_between = np.where(
+        index >= core_end,
+        low[index] - low[core_end],
+        np.where(index < core_start, low[core_start] - low[index + 1], 0),
+    )
+    return np.column_stack(
+        [
+            _shift(p, -1, 0.0),
+            _shift(p, 1, 0.0),
+            _shift(p, -2, 0.0),
+            _shift(p, 2, 0.0),
+            _shift(p, -3, 0.0),
+            _shift(p, 3, 0.0),
+            _window_mean(p, 5, 5),
+            _window_mean(p, 15, 15),
+            _window_mean(_shift(p, -1, 0.0), 9, 0),
+            _window_mean(_shift(p, 1, 0.0), 0, 9),
+            np.full(n, p.mean()),
+            np.full(n, p.max()),
+            inside,
+            np.minimum(dist, 50),
+            np.full(n, block_share),
+            after,
+            in_core,
+            np.minimum(core_dist, 50),
+            np.where(index >= core_end, 1.0, 0.0) * (core_end > core_start),
+            np.minimum(low_between, 50),
+        ]
+    ).astype(np.float32)

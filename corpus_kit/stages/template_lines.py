@@ -1,0 +1,111 @@
+"""Cross-document template lines: lines that repeat on many pages of one site.
+
+Two passes, like any corpus-wide stage. `count_template_lines` runs on each batch and returns,
+per site, how many documents contain each distinct line (by 64-bit hash) plus the site's
+document count; `merge_template_counts` sums those tables and keeps, per site, the lines found
+on at least `cfg.template_min_docs` documents and on at least `cfg.template_min_share` of the
+site's documents. Memory is proportional to the distinct (site, line) pairs.
+
+The site is the host of `url` (without a leading "www."), else the folder of `source`. Counting
+per site is what keeps a line quoted on many unrelated sites from ever being a template line.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+import xxhash
+
+from corpus_kit.config import BoilerplateConfig
+
+#: Columns of the per-batch counts. A row with a null `line_hash` holds the site's document count.
+TEMPLATE_COUNTS = pa.schema(
+    [
+        pa.field("site", pa.string(), nullable=False),
+        pa.field("line_hash", pa.uint64()),
+        pa.field("n_docs", pa.int64(), nullable=False),
+    ]
+)
+
+
+def hash_line(line: str) -> int:
+    """Return the 64-bit hash of a line (xxh3, seed 0)."""
+    return xxhash.xxh3_64_intdigest(line.encode("utf-8"))
+
+
+def site_of(url: str | None, source: str | None) -> str:
+    """Return the site of a document: the host of `url`, else the folder of `source`, else ""."""
+    if url:
+        host = (urlsplit(url).hostname or "").lower()
+        if host:
+            return host.removeprefix("www.")
+    if source:
+        return "dir:" + posixpath.dirname(source.replace("\\", "/"))
+    return ""
+
+
+@dataclass(frozen=True)
+class TemplateLines:
+    """The template line hashes of each site."""
+
+    sites: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def for_site(self, site: str) -> frozenset[int]:
+        """Return the template line hashes of `site` (empty if none)."""
+        return self.sites.get(site, frozenset())
+
+    def __len__(self) -> int:
+        return sum(len(hashes) for hashes in self.sites.values())
+
+
+def count_template_lines(table: pa.Table, cfg: BoilerplateConfig) -> pa.Table:
+    """Count, per site, the documents of `table` containing each distinct non-blank line.
+
+    Reads `text` and, when present, `url` and `source`; returns a table with `TEMPLATE_COUNTS`
+    columns. Lines shorter than `cfg.template_min_chars` are ignored.
+    """
+    n = table.num_rows
+    texts = table.column("text").to_pylist()
+    urls = table.column("url").to_pylist() if "url" in table.column_names else [None] * n
+    sources = table.column("source").to_pylist() if "source" in table.column_names else [None] * n
+    counts: dict[tuple[str, int | None], int] = {}
+    for text, url, source in zip(texts, urls, sources, strict=True):
+        site = site_of(url, source)
+        counts[(site, None)] = counts.get((site, None), 0) + 1
+        hashes = {hash_line(line) for line in text.split("\n") if len(line.strip()) >= cfg.template_min_chars}
+        for line_hash in hashes:
+            counts[(site, line_hash)] = counts.get((site, line_hash), 0) + 1
+    keys = sorted(counts, key=lambda key: (key[0], -1 if key[1] is None else key[1]))
+    return pa.table(
+        {
+            "site": pa.array([site for site, _ in keys], pa.string()),
+            "line_hash": pa.array([line_hash for _, line_hash in keys], pa.uint64()),
+            "n_docs": pa.array([counts[key] for key in keys], pa.int64()),
+        },
+        schema=TEMPLATE_COUNTS,
+    )
+
+
+def merge_template_counts(counts: Iterable[pa.Table], cfg: BoilerplateConfig) -> TemplateLines:
+    """Sum per-batch counts and keep each site's lines seen on enough of its documents."""
+    totals: dict[tuple[str, int | None], int] = {}
+    for batch in counts:
+        for site, line_hash, n_docs in zip(
+            batch.column("site").to_pylist(),
+            batch.column("line_hash").to_pylist(),
+            batch.column("n_docs").to_pylist(),
+            strict=True,
+        ):
+            totals[(site, line_hash)] = totals.get((site, line_hash), 0) + n_docs
+    sites: dict[str, set[int]] = {}
+    for (site, line_hash), n_docs in totals.items():
+        if line_hash is None:
+            continue
+        needed = max(cfg.template_min_docs, cfg.template_min_share * totals[(site, None)])
+        if n_docs >= needed:
+            sites.setdefault(site, set()).add(line_hash)
+    return TemplateLines({site: frozenset(hashes) for site, hashes in sorted(sites.items())})

@@ -1,0 +1,210 @@
+"""Tests of the plain-text boilerplate cleaner on the bundled seeds and the shared benchmark pages."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from corpus_kit import schema
+from corpus_kit.config import BoilerplateConfig
+from corpus_kit.errors import ConfigError
+from corpus_kit.stages import line_features
+from corpus_kit.stages.boilerplate import (
+    MODEL_FILE,
+    classify_lines,
+    clean_table,
+    content_probabilities,
+    remove_boilerplate,
+)
+from corpus_kit.stages.normalize import normalize_text
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO / "seeds"
+SHARED = REPO / ".." / "shared"
+CFG = BoilerplateConfig()
+
+
+def seed_text(name: str) -> str:
+    return normalize_text((SEEDS / name).read_text(encoding="utf-8"))
+
+
+def seed_table() -> pa.Table:
+    names = sorted(p.name for p in SEEDS.glob("*.txt"))
+    return pa.table(
+        {
+            "id": [f"seed-{n}" for n in range(len(names))],
+            "text": [seed_text(name) for name in names],
+            "source": names,
+            "record": pa.array([0] * len(names), pa.int64()),
+        }
+    )
+
+
+def cleaned_seed(name: str) -> str:
+    table = pa.table({"id": ["x"], "text": [seed_text(name)], "source": [name]})
+    return remove_boilerplate(table, CFG).column("text")[0].as_py()
+
+
+def test_seed_000_ends_with_the_last_article_paragraph() -> None:
+    cleaned = cleaned_seed("000_d2e5173d4dcb53ba.txt")
+    assert cleaned.endswith("Militants had earlier vowed to avenge Kashmiri's death.")
+    assert "Suggested Topics" not in cleaned
+    assert "per annum" not in cleaned
+
+
+def test_seed_001_keeps_the_interview_and_drops_navigation_and_credits() -> None:
+    text = seed_text("001_66b4bbf42a475dd1.txt")
+    cleaned = cleaned_seed("001_66b4bbf42a475dd1.txt")
+    assert cleaned.startswith("An important ally\n")
+    assert "Skip to" not in cleaned
+    assert not [line for line in cleaned.split("\n") if "Image:" in line]
+    lines = text.split("\n")
+    start = lines.index(next(line for line in lines if line.startswith("DW: Pakistan's problems")))
+    end = lines.index(next(line for line in lines if line.startswith("The US has the considerable leverage")))
+    interview = [
+        line for line in lines[start : end + 1] if line and "Image:" not in line and "(Photo:" not in line
+    ]
+    assert len(interview) == 19
+    kept = set(cleaned.split("\n"))
+    assert [line for line in interview if line not in kept] == []
+
+
+def test_removed_lines_record_rules_with_null_score() -> None:
+    removed = classify_lines(seed_text("001_66b4bbf42a475dd1.txt"), CFG)
+    by_line = {line: (text, reason, score) for line, text, reason, score in removed}
+    assert by_line[0] == ("1. Skip to content", schema.LINE_NAV_MENU, None)
+    assert by_line[1] == ("2. Skip to main menu", schema.LINE_NAV_MENU, None)
+    credit = next(i for i, (text, _, _) in by_line.items() if text.endswith("Image: IHS"))
+    assert by_line[credit][1:] == (schema.LINE_CAPTION, None)
+    assert all(score is None for *_, score in removed)
+
+
+def test_removed_lines_record_model_scores() -> None:
+    text = seed_text("000_d2e5173d4dcb53ba.txt")
+    removed = classify_lines(text, CFG)
+    job_ad = text.split("\n").index("iJobs Job Widget")
+    assert [(r[1], r[2]) for r in removed if r[0] == job_ad] == [("iJobs Job Widget", schema.LINE_JOB_AD)]
+    scores = [score for *_, score in removed]
+    assert scores and all(score is not None and 0.0 < score < 1.0 for score in scores)
+    # Lines the model finds content-like go by the tail cut (after the article, past boilerplate).
+    teaser = "Aviation history is littered with grand failures"
+    assert [r[3] < 0.5 for r in removed if r[1] == teaser] == [True]
+
+
+@pytest.mark.parametrize("name", ["000_d2e5173d4dcb53ba.txt", "001_66b4bbf42a475dd1.txt"])
+def test_kept_and_removed_lines_partition_the_input(name: str) -> None:
+    text = seed_text(name)
+    lines = text.split("\n")
+    out = remove_boilerplate(pa.table({"text": [text]}), CFG).to_pylist()[0]
+    removed_idx = [r["line"] for r in out["removed_lines"]]
+    assert all(lines[r["line"]] == r["text"] for r in out["removed_lines"])
+    kept = [lines[i] for i in range(len(lines)) if lines[i] and i not in removed_idx]
+    assert [line for line in out["text"].split("\n") if line] == kept
+    assert out["n_chars"] == len(out["text"])
+    assert out["text"] == out["text"].strip("\n")
+    assert "\n\n\n" not in out["text"]
+
+
+def test_blank_lines_between_kept_paragraphs_are_kept() -> None:
+    cleaned = cleaned_seed("000_d2e5173d4dcb53ba.txt")
+    paragraphs = cleaned.split("\n\n")
+    assert paragraphs[-1] == (
+        "A more immediate consequence of the strike came late yesterday, as at least 24 people were killed "
+        "in two separate bomb attacks in north-west Pakistan. Militants had earlier vowed to avenge "
+        "Kashmiri's death."
+    )
+    assert paragraphs[-2].startswith("And, stinging from the embarrassment of Bin Laden's discovery")
+
+
+def test_other_columns_are_preserved_and_output_is_deterministic() -> None:
+    table = seed_table()
+    first = remove_boilerplate(table, CFG)
+    second = remove_boilerplate(table, CFG)
+    assert first.equals(second)
+    assert first.column_names == [*table.column_names, "removed_lines", "n_chars"]
+    for name in ("id", "source", "record"):
+        assert first.column(name).equals(table.column(name))
+    assert first.schema.field("removed_lines").type == pa.list_(schema.REMOVED_LINE)
+
+
+def test_disabled_cleaner_keeps_text() -> None:
+    table = seed_table()
+    out = remove_boilerplate(table, BoilerplateConfig(enabled=False))
+    assert out.column("text").equals(table.column("text"))
+    assert out.column("removed_lines").to_pylist() == [[], []]
+
+
+def test_threshold_zero_keeps_all_but_rule_lines() -> None:
+    removed = classify_lines(seed_text("001_66b4bbf42a475dd1.txt"), BoilerplateConfig(threshold=0.0))
+    assert {reason for _, _, reason, _ in removed} <= {schema.LINE_NAV_MENU, schema.LINE_CAPTION}
+    assert all(score is None for *_, score in removed)
+
+
+def test_empty_text_and_blank_only_text() -> None:
+    out = remove_boilerplate(pa.table({"text": ["", "\n\n"]}), CFG).to_pylist()
+    assert [row["text"] for row in out] == ["", ""]
+    assert [row["removed_lines"] for row in out] == [[], []]
+
+
+def test_clean_table_runs_both_passes() -> None:
+    table = seed_table()
+    assert clean_table(table, CFG).equals(remove_boilerplate(table, CFG))
+
+
+def test_bad_threshold_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"boilerplate\.threshold"):
+        BoilerplateConfig(threshold=1.5)
+
+
+def test_model_artifact_matches_feature_names() -> None:
+    data = json.loads((line_features.MODELS_DIR / MODEL_FILE).read_text(encoding="utf-8"))
+    assert data["first_pass"]["features"] == list(line_features.LINE_FEATURES)
+    assert data["second_pass"]["features"] == list(
+        line_features.LINE_FEATURES + line_features.CONTEXT_FEATURES
+    )
+    lines = [line for line in seed_text("000_d2e5173d4dcb53ba.txt").split("\n") if line]
+    assert line_features.line_features(lines).shape == (len(lines), len(line_features.LINE_FEATURES))
+    probs = content_probabilities(lines)
+    assert probs.shape == (len(lines),) and np.all((probs > 0) & (probs < 1))
+
+
+def _load_scorer():
+    path = SHARED / "bench" / "score_boilerplate.py"
+    spec = importlib.util.spec_from_file_location("score_boilerplate", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("source", ["cleanportaleval", "l3s_gn1"])
+def test_beats_c4_rules_on_shared_benchmark(source: str) -> None:
+    """The cleaner must score above the C4 line rules on real pages (l3s_gn1 is never trained on)."""
+    data = SHARED / "data" / "boilerplate" / f"{source}.jsonl.gz"
+    if not data.exists():
+        pytest.skip("the shared evaluation data (../shared/data) is not available")
+    scorer = _load_scorer()
+    with gzip.open(data, "rt", encoding="utf-8") as fh:
+        pages = [json.loads(line) for line in fh][:120]
+    texts = ["\n".join(p["naive_lines"]) for p in pages]
+    out = remove_boilerplate(pa.table({"text": texts}), CFG).column("text").to_pylist()
+    ours = scorer.score(pages, {p["id"]: t for p, t in zip(pages, out, strict=True)})
+    c4 = scorer.score(pages, {p["id"]: scorer.c4_clean(t) for p, t in zip(pages, texts, strict=True)})
+    assert ours[source]["F1"] > c4[source]["F1"] + 0.03
+
+
+def test_single_paragraph_documents_are_kept() -> None:
+    """A document that is one article paragraph has nothing to remove."""
+    paragraphs = [
+        line
+        for name in ("000_d2e5173d4dcb53ba.txt", "001_66b4bbf42a475dd1.txt")
+        for line in seed_text(name).split("\n")[:60]
+        if len(line) >= 150 and "(Photo: " not in line
+    ]
+    assert len(paragraphs) >= 20
+    assert [p[:40] for p in paragraphs if classify_lines(p, CFG)] == []

@@ -1,0 +1,125 @@
+"""Tests of cross-document template lines (per-site line counts, merge, removal)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from corpus_kit import schema
+from corpus_kit.config import BoilerplateConfig
+from corpus_kit.stages.boilerplate import clean_table, remove_boilerplate
+from corpus_kit.stages.normalize import normalize_text
+from corpus_kit.stages.template_lines import (
+    TEMPLATE_COUNTS,
+    TemplateLines,
+    count_template_lines,
+    hash_line,
+    merge_template_counts,
+    site_of,
+)
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+CFG = BoilerplateConfig()
+# Lines cut from the seeds: a site's furniture and a paragraph of one article.
+MENU = "Day In a Page"
+PROMO = "Start your day with The Independent, sign up for daily news emails"
+QUOTE = (
+    "\"We've been very clear with the highest levels of the Government of Pakistan that Pakistan has "
+    'to target all militant groups," Kerry said on Tuesday, January 13.'
+)
+
+
+def article(n: int) -> str:
+    """A different real paragraph for each page, from seed 000."""
+    text = normalize_text((SEEDS / "000_d2e5173d4dcb53ba.txt").read_text(encoding="utf-8"))
+    paragraphs = [p for p in text.split("\n\n") if len(p) > 200]
+    return paragraphs[n]
+
+
+def site_table() -> pa.Table:
+    """Four pages of one site sharing a menu and a promo line; four unrelated sites quoting one line."""
+    texts = [f"{MENU}\n\n{article(n)}\n\n{PROMO}" for n in range(4)]
+    urls = [f"https://www.independent.co.uk/news/{n}.html" for n in range(4)]
+    texts += [f"{article(n + 4)}\n\n{QUOTE}" for n in range(4)]
+    urls += [f"https://site{n}.example.org/a.html" for n in range(4)]
+    return pa.table({"id": [str(n) for n in range(8)], "text": texts, "url": urls})
+
+
+def test_site_of() -> None:
+    assert site_of("https://www.Example.com:8080/a/b?c", "x/y.txt") == "example.com"
+    assert site_of(None, "crawl/site-a/page.txt") == "dir:crawl/site-a"
+    assert site_of("", "page.txt") == "dir:"
+    assert site_of(None, None) == ""
+
+
+def test_counts_per_site() -> None:
+    counts = count_template_lines(site_table(), CFG)
+    assert counts.schema == TEMPLATE_COUNTS
+    rows = {(r["site"], r["line_hash"]): r["n_docs"] for r in counts.to_pylist()}
+    assert rows[("independent.co.uk", None)] == 4
+    assert rows[("independent.co.uk", hash_line(MENU))] == 4
+    assert rows[("site0.example.org", hash_line(QUOTE))] == 1
+    # Five site totals; menu, promo and four articles on one site; an article and the quote on four.
+    assert len(rows) == 5 + 6 + 4 * 2
+
+
+def test_template_lines_are_per_site_and_quotes_are_not_templates() -> None:
+    templates = merge_template_counts([count_template_lines(site_table(), CFG)], CFG)
+    assert templates.sites == {"independent.co.uk": frozenset({hash_line(MENU), hash_line(PROMO)})}
+    assert templates.for_site("site0.example.org") == frozenset()
+    assert len(templates) == 2
+
+
+def test_merging_batches_equals_counting_all() -> None:
+    table = site_table()
+    whole = merge_template_counts([count_template_lines(table, CFG)], CFG)
+    parts = [count_template_lines(table.slice(start, 3), CFG) for start in range(0, table.num_rows, 3)]
+    assert merge_template_counts(parts, CFG) == whole
+
+
+def test_min_docs_and_min_share() -> None:
+    counts = count_template_lines(site_table(), CFG)
+    assert merge_template_counts([counts], BoilerplateConfig(template_min_docs=5)).sites == {}
+    # 4 of 4 pages is not below a 100 % share, so the lines stay template lines.
+    strict = merge_template_counts([counts], BoilerplateConfig(template_min_share=1.0))
+    assert set(strict.sites) == {"independent.co.uk"}
+
+
+def test_remove_boilerplate_applies_template_lines() -> None:
+    table = site_table()
+    templates = merge_template_counts([count_template_lines(table, CFG)], CFG)
+    out = remove_boilerplate(table, CFG, templates).to_pylist()
+    first = out[0]
+    assert first["text"] == article(0)
+    reasons = {r["text"]: (r["line"], r["reason"], r["score"]) for r in first["removed_lines"]}
+    assert reasons[MENU] == (0, schema.LINE_TEMPLATE, None)
+    assert reasons[PROMO] == (4, schema.LINE_TEMPLATE, None)
+    # The quote is on four sites, once each: it is never a template line.
+    assert all(r["reason"] != schema.LINE_TEMPLATE for row in out[4:] for r in row["removed_lines"])
+    assert clean_table(table, CFG).equals(remove_boilerplate(table, CFG, templates))
+
+
+def test_source_folder_is_the_site_without_url() -> None:
+    sources = ["site-a/1.txt", "site-a/2.txt", "site-a/3.txt", "site-a/4.txt"] + ["site-b/1.txt"] * 4
+    table = site_table().drop_columns(["url"]).append_column("source", pa.array(sources))
+    templates = merge_template_counts([count_template_lines(table, CFG)], CFG)
+    assert templates.sites == {
+        "dir:site-a": frozenset({hash_line(MENU), hash_line(PROMO)}),
+        # Without URLs, the four quoting pages share one folder, so the quote is that folder's template.
+        "dir:site-b": frozenset({hash_line(QUOTE)}),
+    }
+
+
+def test_empty_templates_change_nothing() -> None:
+    table = site_table()
+    assert remove_boilerplate(table, CFG, TemplateLines()).equals(remove_boilerplate(table, CFG))
+
+
+@pytest.mark.parametrize("key", ["template_min_docs", "template_min_share"])
+def test_template_config_is_validated(key: str) -> None:
+    from corpus_kit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=key):
+        BoilerplateConfig(**{key: -1})
