@@ -37,6 +37,7 @@ from corpus_kit.package.naming import release_dir
 from corpus_kit.package.writer import write_splits
 from corpus_kit.progress import stage_bar
 from corpus_kit.stages.near_dup import cluster_duplicates, dedup_keys
+from corpus_kit.stages.quality import SIGNAL_COLUMNS, compute_quality_signals
 from corpus_kit.stages.splits import assign_splits
 from corpus_kit.tables import set_column
 
@@ -126,9 +127,17 @@ def _ingest(cfg: BuildConfig, work: Path, summary: StageSummary) -> tuple[list[P
     return shards, rejects
 
 
-def _duplicate_rejects(cleaned: pa.Table, keys: pa.Table) -> list[Reject]:
+def _exact_hashes(*key_tables: pa.Table) -> dict[str, int]:
+    """Map ids to their exact-text hash, to tell exact from near duplicates."""
+    exact: dict[str, int] = {}
+    for keys in key_tables:
+        exact.update(zip(keys.column("id").to_pylist(), keys.column("exact_hash").to_pylist(), strict=True))
+    return exact
+
+
+def _duplicate_rejects(cleaned: pa.Table, exact: dict[str, int]) -> list[Reject]:
+    """Return a reject for every row marked `is_duplicate`: exact when its text hash equals the keeper's."""
     dups = cleaned.filter(pc.fill_null(cleaned.column("is_duplicate"), False))
-    exact = dict(zip(keys.column("id").to_pylist(), keys.column("exact_hash").to_pylist(), strict=True))
     out = []
     for row in dups.select(["id", "source", "record", "duplicate_of"]).to_pylist():
         same = exact.get(row["id"]) == exact.get(row["duplicate_of"])
@@ -148,7 +157,7 @@ def _attach_duplicates(table: pa.Table, dups: pa.Table) -> pa.Table:
 
 
 def _finish(
-    cleaned_paths: list[Path], dups: pa.Table, keys: pa.Table, cfg: BuildConfig, rejects: list[Reject]
+    cleaned_paths: list[Path], dups: pa.Table, exact: dict[str, int], cfg: BuildConfig, rejects: list[Reject]
 ) -> tuple[list[pa.Table], Counter]:
     """Join clusters, assign splits, and route rows to the release or the rejects."""
     tables = []
@@ -164,7 +173,7 @@ def _finish(
             rejects.append(Reject(row["source"], row["record"], row["reject_reason"], "", row["id"]))
             quality[row["reject_reason"]] += 1
         kept = joined.filter(pc.is_null(joined.column("reject_reason")))
-        rejects.extend(_duplicate_rejects(kept, keys))
+        rejects.extend(_duplicate_rejects(kept, exact))
         kept = kept.filter(pc.invert(kept.column("is_duplicate")))
         tables.append(assign_splits(kept, cfg.splits).select(schema.RELEASE.names))
     return tables, quality
@@ -243,6 +252,15 @@ def _manifest_fields(cfg: BuildConfig) -> dict[str, Any]:
     }
 
 
+def _previous_index(cfg: BuildConfig):
+    """Return the dedup index of the latest earlier release, so new documents dedup against it."""
+    from corpus_kit.package.dedup_index import read_dedup_index
+
+    dataset_dir = Path(cfg.resolve(cfg.package.output_dir)) / cfg.dataset.name
+    previous = releases.previous_release(dataset_dir, cfg.dataset.version)
+    return read_dedup_index(previous / "dedup_index.parquet") if previous else None
+
+
 def _document_phase(
     shards: list[Path], cfg: BuildConfig, work: Path, total: int
 ) -> tuple[list[Path], list[Path], Counter]:
@@ -273,8 +291,8 @@ def _stage_summaries(
     return [
         ingest,
         StageSummary("clean", docs, docs, {}, seconds["templates"] + seconds["clean"]),
+        StageSummary("langid", docs, docs, {}, seconds["langid"]),
         StageSummary("quality", docs, passed, dict(quality), seconds["quality"]),
-        StageSummary("langid", passed, passed, {}, seconds["langid"]),
         StageSummary("dedup", passed, kept, dict(dropped), seconds["dedup_keys"] + seconds["dedup"]),
     ]
 
@@ -295,8 +313,10 @@ def build(cfg: BuildConfig) -> BuildReport:
         cleaned, key_paths, seconds = _document_phase(shards, cfg, work, ingest.docs_out)
         start = time.perf_counter()
         keys = pa.concat_tables([pq.read_table(p) for p in key_paths])
-        dups = cluster_duplicates(keys, cfg.dedup)
-        tables, quality = _finish(cleaned, dups, keys, cfg, rejects)
+        previous = _previous_index(cfg)
+        dups = cluster_duplicates(keys, cfg.dedup, previous)
+        exact = _exact_hashes(keys, *([previous.keys] if previous else []))
+        tables, quality = _finish(cleaned, dups, exact, cfg, rejects)
         seconds["dedup"] += time.perf_counter() - start
         kept = sum(t.num_rows for t in tables)
         if ingest.docs_in != kept + len(rejects):
@@ -369,13 +389,21 @@ def package_table(table: pa.Table, cfg: BuildConfig, source: str = "") -> BuildR
     for name, values in defaults.items():
         if name not in table.column_names:
             table = table.append_column(name, values)
-    needed = [n for n in schema.RELEASE.names if n != "split" and n not in table.column_names]
+    table = compute_quality_signals(table, cfg.quality)
+    signals = set(SIGNAL_COLUMNS) | {"split"}
+    needed = [n for n in schema.RELEASE.names if n not in signals and n not in table.column_names]
     if needed:
         raise SchemaError(
             f"{source or 'input'}: missing {needed}; run `corpus-kit clean`, `langid` and `dedup` first"
         )
+    failed = table.filter(pc.is_valid(table.column("reject_reason")))
+    rejects = [
+        Reject(r["source"], r["record"], r["reject_reason"], "", r["id"])
+        for r in failed.select(["source", "record", "id", "reject_reason"]).to_pylist()
+    ]
+    table = pipeline.kept_for_dedup(table)
     keys = dedup_keys(table, cfg.dedup)
-    rejects = _duplicate_rejects(table, keys)
+    rejects += _duplicate_rejects(table, _exact_hashes(keys))
     kept = table.filter(pc.invert(pc.fill_null(table.column("is_duplicate"), False)))
     kept = assign_splits(kept, cfg.splits).select(schema.RELEASE.names)
-    return package_release([kept], keys, rejects, cfg, table.num_rows)
+    return package_release([kept], keys, rejects, cfg, table.num_rows + len(failed))

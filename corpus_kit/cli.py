@@ -83,10 +83,10 @@ def _parser() -> argparse.ArgumentParser:
         "--docs", type=Path, dest="docs_dir", help="write Great Expectations Data Docs (HTML) here"
     )
 
-    p = sub.add_parser("report", help="threshold what-if report (HTML): what each cleaning setting would remove")
+    p = sub.add_parser("report", help="threshold what-if report (HTML): what each setting would remove")
     p.add_argument("path", type=Path, help="a release folder, a Parquet file or folder, or a JSONL file")
     p.add_argument("--output", type=Path, required=True, help="HTML file to write")
-    p.add_argument("--max-docs", type=int, default=2000, help="documents analysed, evenly spaced (default 2000)")
+    p.add_argument("--max-docs", type=int, default=2000, help="documents analysed (default 2000)")
 
     p = sub.add_parser("diff", help="list documents added, removed and changed between two releases")
     p.add_argument("old", type=Path)

@@ -1,6 +1,6 @@
 """The chain of stages between ingest and packaging, as pure functions both engines run.
 
-Per batch (any engine, any worker): boilerplate → quality signals → language → dedup keys.
+Per batch (any engine, any worker): boilerplate → language → quality signals → dedup keys.
 Global (once, over small per-batch outputs): template-line counts before, duplicate clusters after.
 """
 
@@ -47,11 +47,11 @@ def run_document_stages(
         table = set_column(table, "n_chars", pc.utf8_length(table.column("text")).cast(pa.int64()))
     seconds["clean"] = time.perf_counter() - start
     start = time.perf_counter()
-    table = compute_quality_signals(table, cfg.quality)
-    seconds["quality"] = time.perf_counter() - start
-    start = time.perf_counter()
     table = detect_languages(table, cfg.langid)
     seconds["langid"] = time.perf_counter() - start
+    start = time.perf_counter()
+    table = compute_quality_signals(table, cfg.quality)  # uses `lang` for its stopword list
+    seconds["quality"] = time.perf_counter() - start
     return table, seconds
 
 

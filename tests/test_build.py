@@ -113,3 +113,16 @@ def test_new_version_gets_changelog_diff(seeds_release: Path) -> None:
     assert "## 0.1.0 (first release)" in changelog
     rejects = [json.loads(line) for line in (report.release / "rejects.jsonl").read_text().splitlines()]
     assert all(r["reason"] for r in rejects)
+
+
+def test_later_release_dedups_against_the_previous_one(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    build(load_config(project / "corpus.toml"))
+    (project / "seeds" / "000_d2e5173d4dcb53ba.txt").rename(project / "seeds" / "zzz_copy.txt")
+    report = build(load_config(project / "corpus.toml", {"dataset.version": "0.2.0"}))
+    rejects = [json.loads(line) for line in (report.release / "rejects.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["reason"], r["detail"]) for r in rejects] == [
+        ("zzz_copy", "exact_duplicate", "duplicate of 000_d2e5173d4dcb53ba")
+    ]
+    changelog = (report.release / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "- Removed: 1 documents (`000_d2e5173d4dcb53ba`)" in changelog

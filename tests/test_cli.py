@@ -78,15 +78,14 @@ def test_build_without_config_then_diff(seeds_dir: Path, capsys: pytest.CaptureF
     assert main([*args, "--version", "1.1.0", "--rejects", "rejects.jsonl"]) == 0
     capsys.readouterr()
     rejects = [json.loads(x) for x in Path("rejects.jsonl").read_text(encoding="utf-8").splitlines()]
-    # equal lengths: the keeper is the smaller id
+    # the copy duplicates a document of the previous release, which stays the keeper
     assert [(r["id"], r["reason"], r["detail"]) for r in rejects] == [
-        ("000_d2e5173d4dcb53ba", "exact_duplicate", "duplicate of 000_copy")
+        ("000_copy", "exact_duplicate", "duplicate of 000_d2e5173d4dcb53ba")
     ]
     assert main(["diff", "releases/mine/1.0.0", "releases/mine/1.1.0"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("## 1.1.0 (since 1.0.0)")
-    assert "- Added: 1 documents (`000_copy`)" in out
-    assert "- Removed: 1 documents (`000_d2e5173d4dcb53ba`)" in out
+    assert "- Added: 0 documents\n- Removed: 0 documents\n- Changed: 0 documents" in out
 
 
 def test_single_stage_commands_keep_columns(seeds_dir: Path) -> None:

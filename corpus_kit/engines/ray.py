@@ -250,7 +250,7 @@ def _run(
         batch_size=None,
         batch_format="pyarrow",
         fn_constructor_kwargs={"cfg": cfg, "templates": templates},
-        compute=ray.data.ActorPoolStrategy(size=parallelism),
+        compute=ray.data.ActorPoolStrategy(size=min(parallelism, len(shards))),
     )
     cleaned_paths = [work / "cleaned" / p.name for p in shards]
     keys_paths = [work / "keys" / p.name for p in shards]

@@ -53,7 +53,6 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # character is a word by itself.
 _WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}](?:[^\s{_CJK}]*[^\W_{_CJK}])?")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
-# Letters of the scripts the bundled stopword lists are written in (Latin, Cyrillic).
 _TERMINAL = tuple(".!?\"'”’»。！？")
 # A sentence ends at . ! ? (then closing quotes or brackets) before a space or the line's end, or
 # at 。！？ anywhere.

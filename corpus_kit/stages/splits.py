@@ -16,7 +16,8 @@ def _group_key(doc_id: str, cluster: str | None, url: str | None, by_site: bool)
         host = urlsplit(url).hostname
         if host:
             return "site:" + host.removeprefix("www.")
-    return "cluster:" + cluster if cluster else "id:" + doc_id
+    # `dup_cluster` is the keeper's id, so a document and its later copies share one key.
+    return cluster or doc_id
 
 
 def split_for(key: str, cfg: SplitConfig) -> str:
@@ -32,7 +33,10 @@ def split_for(key: str, cfg: SplitConfig) -> str:
 
 
 def assign_splits(table: pa.Table, cfg: SplitConfig) -> pa.Table:
-    """Set `split` from the hash of each row's duplicate cluster, or its id (or site, if `by_site`)."""
+    """Set `split` from the hash of each row's duplicate cluster (the keeper's id), else its id.
+
+    With `by_site`, the key is the host of `url` instead, so whole sites stay in one split.
+    """
     ids = table.column("id").to_pylist()
     clusters = (
         table.column("dup_cluster").to_pylist() if "dup_cluster" in table.column_names else [None] * len(ids)

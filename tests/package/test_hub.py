@@ -19,10 +19,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_kit import schema
-from corpus_kit.config import BuildConfig, DatasetConfig
+from corpus_kit.config import BuildConfig, DatasetConfig, QualityConfig
 from corpus_kit.errors import PublishError, ReleaseError
 from corpus_kit.package.card import ReleaseStats, SplitInfo, render_card
 from corpus_kit.package.hub import PublishResult, publish_release
+from corpus_kit.stages.quality import compute_quality_signals
 from tests.conftest import SEEDS
 from tests.hub_server import HubServer
 
@@ -71,7 +72,9 @@ def write_release(root: Path, version: str, rows: list[dict], shards: int) -> Pa
     (release / "data").mkdir(parents=True)
     features = schema.release_features()
     metadata = {b"huggingface": json.dumps({"info": {"features": features.to_dict()}}).encode()}
-    table = pa.Table.from_pylist(rows, schema=schema.RELEASE.with_metadata(metadata))
+    # The quality signals are computed by the real stage, as a build would.
+    table = compute_quality_signals(pa.Table.from_pylist(rows), QualityConfig())
+    table = table.select(schema.RELEASE.names).cast(schema.RELEASE.with_metadata(metadata))
     size = -(-len(rows) // shards)
     names = tuple(f"data/train-{index:05d}-of-{shards:05d}.parquet" for index in range(shards))
     for index, name in enumerate(names):

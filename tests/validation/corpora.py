@@ -14,6 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpus_kit import schema
+from corpus_kit.config import QualityConfig
+from corpus_kit.stages.quality import SIGNAL_COLUMNS, compute_quality_signals
 from tests.conftest import SEEDS, shared_data
 
 
@@ -77,7 +79,9 @@ def release_table(texts: list[str], split: str, prefix: str) -> pa.Table:
         "duplicate_of": [None] * n,
         "split": [split] * n,
     }
-    return pa.Table.from_pydict(data, schema=schema.RELEASE)
+    signals = compute_quality_signals(pa.table({"text": texts}), QualityConfig())
+    data |= {name: signals.column(name) for name in SIGNAL_COLUMNS}
+    return pa.Table.from_pydict(data).select(schema.RELEASE.names).cast(schema.RELEASE)
 
 
 def write_release(root: Path, splits: dict[str, pa.Table]) -> Path:
