@@ -7,8 +7,9 @@ folder. A sampler thread records the resident memory of each whole process tree 
 Prints per-stage and overall docs/s, MB/s and peak RSS, the ratios, and a Markdown table.
 
 Usage: python benchmarks/build.py [--sizes 20000,100000] [--workers 2] [--skip-datatrove]
-                                  [--datatrove-docs N] [--workdir DIR]
+           [--skip-corpus-kit] [--datatrove-docs N] [--template-index] [--max-rss-mb MB] [--workdir DIR]
 Needs psutil and gensim in the environment that runs it; datatrove is never imported here.
+What each printed number means: benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -475,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
         + (["--skip-datatrove"] if args.skip_datatrove else [])
         + (["--skip-corpus-kit"] if args.skip_corpus_kit else [])
         + ([f"--datatrove-docs {args.datatrove_docs}"] if args.datatrove_docs else [])
+        + (["--template-index"] if args.template_index else [])
+        + ([f"--max-rss-mb {args.max_rss_mb:.0f}"] if args.max_rss_mb != 6000 else [])
     )
     print(f"Command: `{command}`")
     return 0

@@ -5,13 +5,13 @@ JSONL writer, then MinHash dedup in datatrove's four stages (signatures, buckets
 filter) → JSONL writer: the FineWeb recipe (datatrove:examples/fineweb.py) without the URL filter
 and HTML extraction, which have no counterpart on a JSONL text corpus.
 
-Offline substitutes, because nothing but PyPI is reachable: the language filter is
-`langdetect` (seed 0) on the full text instead of datatrove's fastText `LanguageFilter`, which
-downloads its model at run time; NLTK's Punkt model (used by the Gopher filter's English word
-tokenizer) is written with empty parameters, i.e. untrained Punkt, same algorithm.
+Offline substitute, because nothing but PyPI is reachable: the language filter is `langdetect`
+(seed 0) on the full text instead of datatrove's fastText `LanguageFilter`, which downloads its
+model at run time. datatrove's English word tokenizer is `spacy.blank("en")`: no download.
 
 Prints one JSON object on stdout: per stage its wall-clock start and end (Unix time) and the
-documents written. Needs `datatrove[processing]` and `langdetect` (never imported by corpus-kit).
+documents written. Needs `datatrove[processing]`, `orjson`, `spacy` and `langdetect`, which
+corpus-kit itself never imports.
 
 Usage: python datatrove_pipeline.py --input DIR_OF_JSONL_SHARDS --work DIR [--workers 2]
 """
@@ -21,22 +21,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import shutil
 import sys
 import time
 from pathlib import Path
-
-PUNKT_FILES = ("collocations.tab", "sent_starters.txt", "abbrev_types.txt", "ortho_context.tab")
-
-
-def install_empty_punkt(nltk_data: Path) -> None:
-    """Write an English Punkt model with empty parameters where NLTK looks for it."""
-    folder = nltk_data / "tokenizers" / "punkt_tab" / "english"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in PUNKT_FILES:
-        (folder / name).touch()
-    os.environ["NLTK_DATA"] = str(nltk_data)
 
 
 def langdetect_filter(languages: tuple[str, ...] = ("en",)):
@@ -188,7 +176,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
-    install_empty_punkt(args.work / "nltk_data")
     result = run(args.input.resolve(), args.work.resolve(), args.workers)
     json.dump(result, sys.stdout)
     print()

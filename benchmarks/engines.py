@@ -13,20 +13,14 @@ Needs ray[data] (``pip install 'corpus-kit[ray]'``).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path, where benchmarks/html.py would
-# shadow the standard library's `html` module (which Ray imports): drop that folder.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    del sys.path[0]
-
 import argparse
 import importlib
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MAKE_CORPUS = REPO / ".." / "shared" / "bench" / "make_corpus.py"
@@ -62,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from corpus_kit.config import load_config
     from corpus_kit.engines.ray import run_document_phase
 
-    build = importlib.import_module("corpus_kit.build")
+    build = importlib.import_module("corpus_kit.builder")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="corpus-kit-engines-"))
     workdir.mkdir(parents=True, exist_ok=True)
     corpus = args.corpus or _corpus(args.n, workdir)

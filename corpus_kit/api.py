@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from corpus_kit import schema
-from corpus_kit.build import BuildReport, build, package_table
+from corpus_kit.builder import BuildReport, build, package_table
 from corpus_kit.config import BuildConfig, DedupConfig, LangidConfig, LoaderConfig
 from corpus_kit.ingest import IngestBatch, ingest_records
 from corpus_kit.loaders import read_inputs

@@ -51,7 +51,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="dataset name (overrides dataset.name)")
     p.add_argument("--version", help="dataset version, e.g. 1.0.0 (overrides dataset.version)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument("--engine", choices=["local"], default="local", help="execution engine")
+    p.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="execution engine: local processes, or Ray Data (needs corpus-kit[ray])",
+    )
+    p.add_argument(
+        "--ray-address",
+        help="Ray cluster for --engine ray, e.g. ray://head:10001 or auto "
+        "(default: start a local Ray instance)",
+    )
     p.add_argument("--rejects", type=Path, help="also write the rejects (JSONL) to this file")
 
     p = sub.add_parser("ingest", help="load and normalize inputs into one Parquet or JSONL file")
@@ -132,7 +142,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     )
     if not cfg.input.paths:
         raise ConfigError("no inputs: give --input PATH… or a config with input.paths")
-    report = api.build(cfg)
+    if args.ray_address and args.engine != "ray":
+        raise ConfigError("--ray-address needs --engine ray")
+    report = api.build(cfg, engine=args.engine, ray_address=args.ray_address)
     stats = report.summary()
     state = "written" if report.created else "unchanged: the release is byte-identical to the existing one"
     print(f"{report.release}: {state}")

@@ -81,7 +81,7 @@ DOCUMENT = pa.schema(
         pa.field("sentence_count", pa.int64(), nullable=False),
         pa.field("mean_word_length", pa.float64(), nullable=False),
         pa.field("symbol_word_ratio", pa.float64(), nullable=False),
-        pa.field("stopword_count", pa.int64(), nullable=False),
+        pa.field("stopword_count", pa.int64()),  # null: no stopword list for the language
         pa.field("duplicate_line_share", pa.float64(), nullable=False),
         pa.field("terminal_punct_share", pa.float64(), nullable=False),
         pa.field("lang", pa.string(), nullable=False),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus_kit.build import build
+from corpus_kit.builder import build
 from corpus_kit.config import load_config
 from corpus_kit.errors import ReleaseError
 from corpus_kit.package.manifest import verify_manifest

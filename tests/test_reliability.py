@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -16,24 +16,18 @@ import pytest
 
 from corpus_kit.cli import main
 from corpus_kit.package.manifest import verify_manifest
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, shared_data
 
 
 def _corpus(path: Path, n: int) -> None:
-    """Write `n` documents made of shuffled seed paragraphs (real text, distinct documents)."""
-    paragraphs = [
-        p
-        for f in sorted(SEEDS.glob("*.txt"))
-        for p in f.read_text(encoding="utf-8").split("\n\n")
-        if len(p) > 150
-    ]
-    rng = random.Random(0)
+    """Write `n` real articles: the human-annotated main texts of the shared boilerplate pages."""
+    rows = []
+    for name in ("cleaneval.jsonl.gz", "scrapinghub_aeb.jsonl.gz", "l3s_gn1.jsonl.gz"):
+        with gzip.open(shared_data("data", "boilerplate", name), "rt", encoding="utf-8") as stream:
+            rows += [r for r in map(json.loads, stream) if r.get("gt_text") and len(r["gt_text"]) > 500]
     with path.open("w", encoding="utf-8") as out:
-        for i in range(n):
-            body = "\n\n".join(rng.sample(paragraphs, 4))
-            out.write(
-                json.dumps({"id": f"doc-{i}", "text": body, "url": f"https://site{i % 9}.example/{i}"}) + "\n"
-            )
+        for row in rows[:n]:
+            out.write(json.dumps({"id": row["id"], "text": row["gt_text"], "url": row["url"]}) + "\n")
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -48,7 +42,7 @@ def test_killed_build_leaves_earlier_release_intact(tmp_path: Path, monkeypatch:
     args = ["-q", "build", "--input", "seeds", "--output", "out", "--name", "c", "--workers", "1"]
     assert main([*args, "--version", "1.0.0"]) == 0
     before = _snapshot(tmp_path / "out" / "c" / "1.0.0")
-    _corpus(tmp_path / "big.jsonl", 1500)
+    _corpus(tmp_path / "big.jsonl", 600)
     big = ["-q", "build", "--input", "big.jsonl", "--output", "out", "--name", "c", "--workers", "1"]
     command = [sys.executable, "-m", "corpus_kit.cli", *big, "--version", "1.1.0"]
     for delay in (0.5, 2.0, 4.0):

@@ -114,7 +114,7 @@ def canonical_url(page: str) -> str | None:
 def extract_main_text(html: str, url: str | None = None) -> str | None:
     """Return the main text of an HTML page (trafilatura), or None when nothing is found.
 
-    Settings measured on the boilerplate evaluation pages (benchmarks/html.py): comments
+    Settings measured on the boilerplate evaluation pages (benchmarks/web_html.py): comments
     excluded (+0.02 mean F1, they are not part of any ground truth), tables kept (-0.09 F1 on
     CleanEval without them) and flattened to one cell per line (`flatten_tables`), no
     deduplication cache (it would make a page's text depend on the pages before it).

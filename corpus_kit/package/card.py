@@ -127,7 +127,7 @@ ds = load_dataset("path/to/{name}/{version}")  # this folder, or the Hub repo wi
 Lines removed from kept documents, by reason (each removed line is listed in `removed_lines`):
 
 {_table(("reason", "lines"), stats.removed_lines_by_reason)}
-Documents not in the release, by reason (listed in `rejects.jsonl` of the build):
+Documents not in the release, by reason (each listed in this release's `rejects.jsonl`):
 
 {_table(("reason", "documents"), stats.rejects_by_reason)}
 ## Languages

@@ -20,7 +20,7 @@ from corpus_kit.config import BuildConfig, load_config
 from corpus_kit.errors import ConfigError
 from tests.conftest import SEEDS, SHARED
 
-build_module = importlib.import_module("corpus_kit.build")
+build_module = importlib.import_module("corpus_kit.builder")
 
 NEARDUP = SHARED / "data" / "neardup" / "scrapinghub_extractions.jsonl.gz"
 N_DOCS = 120

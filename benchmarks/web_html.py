@@ -5,7 +5,7 @@ the metric of `score_boilerplate.py` (token F1 against the human main text, per 
 F1 for the trafilatura pages) and prints pages/s of the extraction, the cleaner and the quality
 signals on one core, with the quality stage's reject counts on the cleaned pages.
 
-    python benchmarks/html.py [--limit N] [--sources scrapinghub_aeb,cleaneval] [--shared DIR]
+    python benchmarks/web_html.py [--limit N] [--sources scrapinghub_aeb,cleaneval] [--shared DIR]
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from corpus_kit import pipeline, schema
 from corpus_kit.config import BuildConfig
 from corpus_kit.engines.local import map_ordered, worker_count
-from corpus_kit.errors import CorpusKitError, InputError, SchemaError, ValidationError
+from corpus_kit.errors import ConfigError, CorpusKitError, InputError, SchemaError, ValidationError
 from corpus_kit.ingest import ingest_records, rejects_table
 from corpus_kit.loaders import read_inputs
 from corpus_kit.loaders.base import Reject
@@ -297,11 +297,16 @@ def _stage_summaries(
     ]
 
 
-def build(cfg: BuildConfig) -> BuildReport:
+def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = None) -> BuildReport:
     """Run the whole chain from `cfg`; write (or confirm) the release; return the report.
 
+    `engine` runs the document phase on a local process pool ("local") or on Ray Data ("ray",
+    extra `corpus-kit[ray]`; on the cluster at `ray_address`, else a local Ray instance). The
+    release is byte-identical either way.
     Raises `ValidationError` when the dataset fails its suite (nothing is published then).
     """
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"engine {engine!r} is not one of 'local', 'ray'")
     output = Path(cfg.resolve(cfg.package.output_dir))
     work = output / f".work-{cfg.dataset.name}-{cfg.dataset.version}"
     shutil.rmtree(work, ignore_errors=True)
@@ -310,7 +315,13 @@ def build(cfg: BuildConfig) -> BuildReport:
         start = time.perf_counter()
         shards, rejects = _ingest(cfg, work, ingest)
         ingest.seconds = time.perf_counter() - start
-        cleaned, key_paths, seconds = _document_phase(shards, cfg, work, ingest.docs_out)
+        if engine == "ray":
+            from corpus_kit.engines.ray import run_document_phase
+
+            cleaned, key_paths, ray_seconds = run_document_phase(shards, cfg, work, ray_address)
+            seconds = Counter(ray_seconds)
+        else:
+            cleaned, key_paths, seconds = _document_phase(shards, cfg, work, ingest.docs_out)
         start = time.perf_counter()
         keys = pa.concat_tables([pq.read_table(p) for p in key_paths])
         previous = _previous_index(cfg)
