@@ -117,3 +117,26 @@ def test_package_needs_pipeline_columns(seeds_dir: Path, capsys: pytest.CaptureF
     Path("raw.jsonl").write_text(json.dumps({"id": "a", "text": "plain"}) + "\n", encoding="utf-8")
     assert main(["-q", "package", "raw.jsonl", "--output", "rel", "--name", "x"]) == 2
     assert "missing ['n_chars', 'removed_lines'" in capsys.readouterr().err
+
+
+def test_validate_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from tests.conftest import ROOT
+
+    monkeypatch.chdir(tmp_path)
+    release = ROOT / "dist" / "seeds" / "0.1.0"
+    assert main(["validate", str(release), "--json", "ok.json", "--junit", "ok.xml"]) == 0
+    assert json.loads(Path("ok.json").read_text(encoding="utf-8"))["success"] is True
+    assert "<testsuite" in Path("ok.xml").read_text(encoding="utf-8")
+    raw = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    rows = [{"id": f"d{i}", "text": text} for i, text in enumerate([*raw, raw[0]])]  # page furniture, a copy
+    Path("bad.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["validate", "bad.jsonl", "--json", "bad.json"]) == 1
+    failed = {
+        r["expectation_type"] for r in json.loads(Path("bad.json").read_text())["results"] if not r["success"]
+    }
+    assert {
+        "expect_column_values_to_have_no_boilerplate_lines",
+        "expect_column_values_to_not_be_exact_duplicates",
+    } <= failed
+    assert main(["validate", "missing.parquet"]) == 2
+    assert "missing.parquet" in capsys.readouterr().err

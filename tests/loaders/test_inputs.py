@@ -187,3 +187,45 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
         items = list(read_jsonl(path, "fuzz.jsonl", CFG))
         assert all(isinstance(i, Record | Reject) for i in items)
         list(ingest_records(items))
+
+
+def test_unreadable_file_is_an_input_error_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "docs").mkdir()
+    locked = tmp_path / "docs" / "locked.txt"
+    locked.write_text(PARAGRAPHS[0], encoding="utf-8")
+    real = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:  # the OS refusing to read, as for a file without read permission
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(InputError, match=r"locked\.txt: cannot read: Permission denied"):
+        list(read_inputs(["docs"], CFG, tmp_path))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"text": st.text(min_size=1, max_size=40)},
+            optional={"id": st.one_of(st.text(max_size=8), st.integers(0, 50))},
+        ),
+        max_size=8,
+    )
+)
+def test_ids_are_stable(objects: list[dict]) -> None:
+    """Ids depend only on a record and its position in its file: same input, same ids, every time."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "a.jsonl").write_text("".join(json.dumps(o) + "\n" for o in objects), encoding="utf-8")
+        (root / "b.jsonl").write_text(json.dumps({"text": "another file"}) + "\n", encoding="utf-8")
+        first, rejects_first = _ingest(["a.jsonl", "b.jsonl"], root)
+        second, rejects_second = _ingest(["b.jsonl", "a.jsonl"], root)
+    by_record = {(r["source"], r["record"]): r["id"] for r in first}
+    assert by_record == {(r["source"], r["record"]): r["id"] for r in second}
+    assert len({r["id"] for r in first}) == len(first)
+    assert len(first) + len(rejects_first) == len(objects) + 1
