@@ -228,4 +228,7 @@ def test_ids_are_stable(objects: list[dict]) -> None:
     by_record = {(r["source"], r["record"]): r["id"] for r in first}
     assert by_record == {(r["source"], r["record"]): r["id"] for r in second}
     assert len({r["id"] for r in first}) == len(first)
+    assert sorted((r.source, r.record, r.reason) for r in rejects_first) == sorted(
+        (r.source, r.record, r.reason) for r in rejects_second
+    )
     assert len(first) + len(rejects_first) == len(objects) + 1
