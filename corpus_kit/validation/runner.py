@@ -32,13 +32,33 @@ def validate_path(
 ) -> ValidationReport:
     """Validate a release folder, a Parquet file or folder, or a JSONL file against `suite`.
 
-    `suite` defaults to "release" for a release and "corpus" otherwise.
+    `suite` defaults to "release" for a release and "corpus" otherwise. A release is checked with
+    the settings it was built with (the config in its manifest) unless `params` are given.
     """
     path = Path(path)
     splits = read_dataset(path)
     if suite is None:
         suite = "release" if is_release(path) else "corpus"
+    if params is None and is_release(path):
+        params = _release_params(path)
     return validate_splits(splits, suite, params=params)
+
+
+def _release_params(release: Path) -> dict[str, Any] | None:
+    """Return the build settings recorded in a release's manifest, or None when it has none."""
+    from corpus_kit.config import config_from_dict
+    from corpus_kit.errors import ConfigError
+    from corpus_kit.package.manifest import read_manifest
+    from corpus_kit.validation.suites import params_from_config
+
+    recorded = read_manifest(release).get("config")
+    if not isinstance(recorded, dict):
+        return None
+    try:
+        return params_from_config(config_from_dict(recorded))
+    except ConfigError as err:
+        logger.warning("%s: manifest config not usable (%s); using the suite's own values", release, err)
+        return None
 
 
 def validate_splits(

@@ -178,3 +178,19 @@ def test_parquet_folder_is_one_dataset(tmp_path: Path) -> None:
     report = validate_path(tmp_path / "pq")
     assert {r.split for r in report.results} == {"data"}
     assert report.success
+
+
+def test_release_is_checked_with_the_settings_it_was_built_with(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import ROOT
+
+    release = tmp_path / "seeds" / "0.1.0"
+    shutil.copytree(ROOT / "dist" / "seeds" / "0.1.0", release)
+    assert validate_path(release).success
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    manifest["config"]["langid"]["languages"] = ["de"]
+    (release / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = validate_path(release)
+    failed = [r.expectation_type for r in report.results if not r.success]
+    assert failed == ["expect_column_values_to_be_in_languages"]
