@@ -6,6 +6,11 @@ path): per-page token precision/recall/F1 against the human main text, macro-ave
 and snippet F1 on the trafilatura pages. Speed is measured in this one process (one core).
 
 Usage: python benchmarks/boilerplate.py [--shared ../shared] [--sources cleaneval,dragnet] [--limit N]
+       [--speed [--repeat N]]
+
+`--speed` skips scoring and only times `remove_boilerplate` on the pages in this one process (one
+core): pages/s and MB/s of normalized input text, best of `--repeat` runs (default 3), after one
+warm-up page so the one-time model and character-table loading is not counted.
 
 Rows: `c4` (C4 line rules), `corpus-kit` (`remove_boilerplate`: rules and classifier) and
 `corpus-kit+templates` (`clean_table`: template lines of each site counted over all the pages
@@ -58,6 +63,22 @@ def load_pages(shared: Path, sources: set[str], limit: int) -> list[dict]:
     return pages
 
 
+def measure_speed(pages: list[dict], repeat: int) -> None:
+    """Print the CPU-time speed of `remove_boilerplate` on `pages` (best of `repeat` runs)."""
+    cfg = BoilerplateConfig()
+    texts = [normalize_text("\n".join(p["naive_lines"])) for p in pages]
+    table = pa.table({"id": [p["id"] for p in pages], "text": texts, "url": [p.get("url") for p in pages]})
+    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    remove_boilerplate(table.slice(0, 1), cfg)  # warm-up: load the model and character tables
+    best = float("inf")
+    for _ in range(max(repeat, 1)):
+        start = time.process_time()
+        remove_boilerplate(table, cfg)
+        best = min(best, time.process_time() - start)
+    print(f"remove_boilerplate, one process: {len(pages)} pages, {megabytes:.1f} MB, best of {repeat}")
+    print(f"  CPU time: {best:.2f} s = {len(pages) / best:.1f} pages/s, {megabytes / best:.2f} MB/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -65,11 +86,16 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=ROOT / ".." / "shared")
     parser.add_argument("--sources", default="", help="comma list of file stems, e.g. cleaneval,dragnet")
     parser.add_argument("--limit", type=int, default=0, help="pages per source (0: all)")
+    parser.add_argument("--speed", action="store_true", help="only time remove_boilerplate (no scores)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs in --speed mode (best is shown)")
     args = parser.parse_args()
     if not (args.shared / "data" / "boilerplate").is_dir():
         raise SystemExit(f"no benchmark data under {args.shared}/data/boilerplate; pass --shared")
-    scorer = load_scorer(args.shared)
     pages = load_pages(args.shared, set(filter(None, args.sources.split(","))), args.limit)
+    if args.speed:
+        measure_speed(pages, args.repeat)
+        return
+    scorer = load_scorer(args.shared)
     cfg = BoilerplateConfig()
     texts = [normalize_text("\n".join(p["naive_lines"])) for p in pages]
     table = pa.table({"id": [p["id"] for p in pages], "text": texts, "url": [p.get("url") for p in pages]})

@@ -72,6 +72,9 @@ class BoilerplateConfig:
     # recall after cleaning fell to 0.60; at 10, 1 document and 0.945 (make_corpus.py --n 2000).
     template_min_docs: int = 10
     template_min_share: float = 0.05
+    # A line on at least this share of ALL documents (and `template_min_docs`) is a template line of
+    # every site: teaser, widget and promo lines that circulate across sites. Quotes never get there.
+    template_min_share_corpus: float = 0.05
     template_min_chars: int = 1  # shorter lines are never template lines
 
     def __post_init__(self) -> None:
@@ -82,6 +85,10 @@ class BoilerplateConfig:
             raise ConfigError(f"boilerplate.tail_gap = {self.tail_gap} must be 0 (off) or positive")
         if self.template_min_docs < 2:
             raise ConfigError(f"boilerplate.template_min_docs = {self.template_min_docs} must be at least 2")
+        if not 0.0 < self.template_min_share_corpus <= 1.0:
+            raise ConfigError(
+                f"boilerplate.template_min_share_corpus = {self.template_min_share_corpus} is not in (0, 1]"
+            )
         if not 0.0 <= self.template_min_share <= 1.0:
             raise ConfigError(
                 f"boilerplate.template_min_share = {self.template_min_share} is not between 0 and 1"

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 
 import numpy as np
 import pyarrow as pa
@@ -37,6 +39,8 @@ from corpus_kit.tables import set_column
 
 MODEL_FILE = "boilerplate.json"
 _HEADING_MAX_WORDS = 15
+# Rows per tree traversal step: (rows, trees) index arrays of this size stay in the CPU cache.
+_PREDICT_ROWS = 256
 
 # Rules: lines removed whatever the model says.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -49,33 +53,42 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (schema.LINE_CAPTION, re.compile(r"\((?:Image|Photo|Picture|Foto|Bild)s?(?: credit)?: [^()]{1,80}\)$")),
 )
 
-# Wording that names the kind of a line the model removed (first match wins).
+# Wording that names the kind of a line the model removed (first match wins). Each lookahead lists
+# the letters the words start with: it changes no match but lets the scan skip most positions.
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         schema.LINE_JOB_AD,
-        re.compile(r"\b(?:jobs?|per annum|salary|recruit\w*|vacanc\w+|hiring|careers?)\b", re.I),
+        re.compile(r"\b(?=[jpsrvhc])(?:jobs?|per annum|salary|recruit\w*|vacanc\w+|hiring|careers?)\b", re.I),
     ),
     (
         schema.LINE_PROMO,
         re.compile(
-            r"\b(?:sign up|subscri\w+|newsletter|download (?:our|the) app|free trial|offer|deals?)\b", re.I
+            r"\b(?=[sndfo])(?:sign up|subscri\w+|newsletter|download (?:our|the) app|free trial|offer|"
+            r"deals?)\b",
+            re.I,
         ),
     ),
     (
         schema.LINE_SHARE,
         re.compile(
-            r"\b(?:share|tweet|facebook|twitter|whatsapp|linkedin|pinterest|e-?mail|print|follow us)\b", re.I
+            r"\b(?=[stfwlpe])(?:share|tweet|facebook|twitter|whatsapp|linkedin|pinterest|e-?mail|print|"
+            r"follow us)\b",
+            re.I,
         ),
     ),
     (
         schema.LINE_LEGAL,
-        re.compile(r"©|\b(?:copyright|rights reserved|privacy|cookies?|terms (?:of|and)|disclaimer)\b", re.I),
+        re.compile(
+            r"©|\b(?=[crptd])(?:copyright|rights reserved|privacy|cookies?|terms (?:of|and)|disclaimer)\b",
+            re.I,
+        ),
     ),
-    (schema.LINE_CAPTION, re.compile(r"\b(?:photo|image|picture|getty|credit|caption)\b", re.I)),
+    (schema.LINE_CAPTION, re.compile(r"\b(?=[pigc])(?:photo|image|picture|getty|credit|caption)\b", re.I)),
     (
         schema.LINE_TEASER,
         re.compile(
-            r"\b(?:read more|more (?:stories|news)|related|recommended|popular|latest|suggested|trending)\b",
+            r"\b(?=[rmplst])(?:read more|more (?:stories|news)|related|recommended|popular|latest|suggested|"
+            r"trending)\b",
             re.I,
         ),
     ),
@@ -130,15 +143,30 @@ class _Trees:
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Return the probability of the positive class (content) for each row of `x`."""
         x = x.astype(np.float64)
-        n_trees = len(self.feature)
-        trees = np.arange(n_trees)
+        out = np.empty(len(x))
+        for start in range(0, len(x), _PREDICT_ROWS):
+            out[start : start + _PREDICT_ROWS] = self._predict_rows(x[start : start + _PREDICT_ROWS])
+        return out
+
+    def _predict_rows(self, x: np.ndarray) -> np.ndarray:
+        n_trees, n_inner = self.feature.shape
+        feature, threshold = self.feature.ravel(), self.threshold.ravel()
         flat = x.ravel()
         base = (np.arange(len(x)) * x.shape[1])[:, None]
-        slot = np.zeros((len(x), n_trees), dtype=np.intp)
+        # `node` indexes the flattened (trees, inner nodes) arrays: node = tree * n_inner + slot,
+        # so the child 2 * slot + 1 + go is 2 * node + (1 - tree * n_inner) + go.
+        offset = 1 - np.arange(n_trees) * n_inner
+        node = np.broadcast_to(np.arange(n_trees) * n_inner, (len(x), n_trees)).copy()
         for _ in range(self.depth):
-            values = flat[base + self.feature[trees, slot]]
-            slot = 2 * slot + 1 + (values > self.threshold[trees, slot])
-        raw = self.baseline + self.value[trees, slot - (2**self.depth - 1)].sum(axis=1)
+            column = feature.take(node)
+            column += base
+            go = flat.take(column) > threshold.take(node)
+            node *= 2
+            node += offset
+            node += go
+        # After `depth` steps slot = node - tree * n_inner is a leaf slot in [n_inner, 2 * n_inner].
+        leaf = node + np.arange(n_trees) - n_inner
+        raw = self.baseline + self.value.ravel()[leaf].sum(axis=1)
         return 1.0 / (1.0 + np.exp(-raw))
 
 
@@ -172,11 +200,20 @@ def _rule_reason(line: str) -> str | None:
     return None
 
 
-def _kind(line: str) -> str:
-    for reason, pattern in _KINDS:
-        if pattern.search(line):
-            return reason
-    return schema.LINE_MODEL
+def _kinds(lines: list[str]) -> list[str]:
+    """Return the reason of each of the newline-free `lines` the model removed: see `_KINDS`.
+
+    Each pattern scans all lines joined at once; none can match a newline, so a match found in
+    the joined text lies in one line, and the newline is a non-word character like a line's edge.
+    """
+    text = "\n".join(lines)
+    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    kinds = [schema.LINE_MODEL] * len(lines)
+    # Later patterns first, so that the first matching pattern has the last word.
+    for reason, pattern in reversed(_KINDS):
+        for match in pattern.finditer(text):
+            kinds[bisect_right(starts, match.start()) - 1] = reason
+    return kinds
 
 
 def _is_heading(line: str) -> bool:
@@ -221,14 +258,16 @@ def _decide(
     keep = keep_decisions(content, probs, cfg)
     kept: list[int] = []
     removed: list[tuple[int, str, str, float | None]] = []
+    kinds = iter(_kinds([line for line, is_kept in zip(content, keep, strict=True) if not is_kept]))
     for i, prob, is_kept in zip(indices, probs, keep, strict=True):
         line = lines[i]
+        kind = None if is_kept else next(kinds)
         if template and hash_line(line) in template:
             removed.append((i, line, schema.LINE_TEMPLATE, None))
         elif cfg.rules and (reason := _rule_reason(line)):
             removed.append((i, line, reason, None))
-        elif not is_kept:
-            removed.append((i, line, _kind(line), round(float(1.0 - prob), 4)))
+        elif kind is not None:
+            removed.append((i, line, kind, round(float(1.0 - prob), 4)))
         else:
             kept.append(i)
     return lines, kept, removed

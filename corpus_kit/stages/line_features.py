@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -23,23 +25,49 @@ _TERMINAL = tuple(".!?\"'”’»。！？")
 _ELLIPSIS = ("...", "…")
 _BULLET = re.compile(r"^(?:[-*•·›»>|]|\d{1,3}[.)]|\[\d+\])\s")
 _SEPARATORS = re.compile(r"\s[|·•/»>›–-]\s")
-_URL = re.compile(r"https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b", re.IGNORECASE)
+# A line has a URL or e-mail address when `https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b`
+# (ignoring case) matches in it. These three patterns match where one of its four branches does,
+# but each starts with a literal character, which the regex engine finds fast.
+_URL_PARTS = (
+    re.compile(r"://(?:(?<=https://)|(?<=http://))", re.IGNORECASE),
+    re.compile(r"\.(?:(?<=www\.)|(?:com|org|net|html?)\b)", re.IGNORECASE),
+    re.compile(r"@(?<=\w@)\w"),
+)
+# The lookahead only lists the characters a match can start with: it changes no match, but lets
+# the scan give up early at most positions.
 _DATE = re.compile(
-    r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"\b(?=[\djfmasond])(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2}:\d{2})",
     re.IGNORECASE,
 )
 # Words that are frequent in page furniture of many languages (menus, share bars, legal lines).
-_FURNITURE = re.compile(
-    r"\b(?:share|tweet|facebook|twitter|linkedin|whatsapp|pinterest|instagram|youtube|e-?mail|print|"
-    r"log ?in|sign (?:in|up)|subscribe|newsletter|register|cookies?|privacy|terms|copyright|"
-    r"rights reserved|advertis\w*|sponsored|comments?|reply|read more|more|related|popular|trending|"
-    r"home|menu|search|contact|about us|skip|next|previous|prev|back to top|follow|photo|image|"
-    r"credit|getty|reuters|ap photo|click|download|app|tags?|topics?|category|categories|posted|"
-    r"anmelden|teilen|datenschutz|impressum|kommentare?|weiterlesen|partager|connexion|compartir|"
-    r"iniciar sesión|condividi|accedi|compartilhar|entrar)\b",
-    re.IGNORECASE,
-)
+_FURNITURE_TERMS = (
+    "share", "tweet", "facebook", "twitter", "linkedin", "whatsapp", "pinterest", "instagram", "youtube",
+    "e-?mail", "print", "log ?in", "sign (?:in|up)", "subscribe", "newsletter", "register", "cookies?",
+    "privacy", "terms", "copyright", "rights reserved", r"advertis\w*", "sponsored", "comments?", "reply",
+    "read more", "more", "related", "popular", "trending", "home", "menu", "search", "contact", "about us",
+    "skip", "next", "previous", "prev", "back to top", "follow", "photo", "image", "credit", "getty",
+    "reuters", "ap photo", "click", "download", "app", "tags?", "topics?", "category", "categories",
+    "posted", "anmelden", "teilen", "datenschutz", "impressum", "kommentare?", "weiterlesen", "partager",
+    "connexion", "compartir", "iniciar sesión", "condividi", "accedi", "compartilhar", "entrar",
+)  # fmt: skip
+
+
+def _first_letter_alternation(terms: tuple[str, ...]) -> str:
+    """Return `\\b(?:term|...)\\b` with the terms grouped by first letter, for a faster scan.
+
+    Each term starts with a plain letter and no character matches two of them (even ignoring
+    case), so at most one group can match at any position and within it the terms keep their
+    order: the matches are those of the flat alternation.
+    """
+    groups: dict[str, list[str]] = {}
+    for term in terms:
+        groups.setdefault(term[0], []).append(term[1:])
+    alternation = "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items())
+    return rf"\b(?=[{''.join(groups)}])(?:{alternation})\b"
+
+
+_FURNITURE = re.compile(_first_letter_alternation(_FURNITURE_TERMS), re.IGNORECASE)
 
 LINE_FEATURES: tuple[str, ...] = (
     "log_chars",
@@ -137,10 +165,9 @@ def _page_stopwords(words_per_line: list[list[str]]) -> frozenset[str]:
     """Pick the stopword list that covers most words of the page (a cheap language guess)."""
     index = _stopword_languages()
     counts = dict.fromkeys(sorted(stopwords()), 0)
-    for words in words_per_line:
-        for word in words:
-            for lang in index.get(word, ()):
-                counts[lang] += 1
+    for word, times in Counter(chain.from_iterable(words_per_line)).items():
+        for lang in index.get(word, ()):
+            counts[lang] += times
     best = max(counts, key=lambda lang: counts[lang])
     return stopwords()[best]
 
@@ -171,9 +198,10 @@ def _run_lengths(mask: np.ndarray) -> np.ndarray:
     """For each position, the length of the run of equal `mask` values containing it."""
     n = len(mask)
     out = np.zeros(n, dtype=np.float64)
+    values = mask.tolist()
     start = 0
     for i in range(1, n + 1):
-        if i == n or mask[i] != mask[start]:
+        if i == n or values[i] != values[start]:
             out[start:i] = i - start
             start = i
     return out
@@ -184,11 +212,12 @@ def _distance_to(mask: np.ndarray, reverse: bool) -> np.ndarray:
     n = len(mask)
     out = np.full(n, 50.0)
     last = None
+    values = mask.tolist()
     order = range(n - 1, -1, -1) if reverse else range(n)
     for i in order:
         if last is not None:
             out[i] = min(50.0, abs(i - last))
-        if mask[i]:
+        if values[i]:
             last = i
     return out
 
@@ -199,15 +228,19 @@ def _neighbour_overlap(words_per_line: list[list[str]], reach: int = 3) -> np.nd
     Teaser lists repeat a headline in a shorter form next to it; article paragraphs do not.
     """
     sets = [frozenset(words) for words in words_per_line]
-    out = np.zeros(len(sets))
+    sizes = [len(words) for words in sets]
+    n = len(sets)
+    out = np.zeros(n)
     for i, words in enumerate(sets):
-        if len(words) < 3:
+        size = sizes[i]
+        if size < 3:
             continue
         best = 0.0
-        for j in range(max(0, i - reach), min(len(sets), i + reach + 1)):
-            other = sets[j]
-            if j != i and len(other) >= 3:
-                best = max(best, len(words & other) / min(len(words), len(other)))
+        for j in range(max(0, i - reach), min(n, i + reach + 1)):
+            if j != i and sizes[j] >= 3:
+                share = len(words & sets[j]) / min(size, sizes[j])
+                if share > best:
+                    best = share
         out[i] = best
     return out
 
@@ -233,6 +266,135 @@ def _slug_features(words_per_line: list[list[str]], url: str | None) -> tuple[np
     return cover, share
 
 
+# Character classes, as bit flags, of the per-character tests the features count.
+_ALPHA, _UPPER, _DIGIT, _SPACE, _LOWER, _STOP, _SEP = 1, 2, 4, 8, 16, 32, 64
+_SENTENCE_END = frozenset(".!?。")
+_SEPARATOR_CHARS = frozenset("|·•/»>›–-")
+
+
+def _flags_of(char: str) -> int:
+    """Return the class flags of one character (`str.isalpha`, `str.isupper`, ... as bits)."""
+    return (
+        _ALPHA * char.isalpha()
+        | _UPPER * char.isupper()
+        | _DIGIT * char.isdigit()
+        | _SPACE * char.isspace()
+        | _LOWER * char.islower()
+        | _STOP * (char in _SENTENCE_END)
+        | _SEP * (char in _SEPARATOR_CHARS)
+    )
+
+
+@cache
+def _bmp_flags() -> np.ndarray:
+    """Class flags of every code point of the Basic Multilingual Plane, built once per process."""
+    return np.array([_flags_of(chr(code)) for code in range(0x10000)], dtype=np.uint8)
+
+
+def _char_flags(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return the code points of `text` and the class flags of each."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    flags = _bmp_flags()[np.minimum(codes, 0xFFFF)]
+    for i in np.flatnonzero(codes > 0xFFFF):
+        flags[i] = _flags_of(text[i])
+    return codes, flags
+
+
+def _span_counts(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Number of true values of `mask` in each span [start, end), as exact integers."""
+    csum = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    return csum[ends] - csum[starts]
+
+
+def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> np.ndarray:
+    """Matches of `pattern` per line of `text` (lines start at `starts`).
+
+    Only for patterns that can never match a newline: then no match spans two lines, and the
+    newline between lines is a non-word character, so each line gets the matches it has alone.
+    """
+    found = [m.start() for m in pattern.finditer(text)]
+    if not found:
+        return np.zeros(len(starts), dtype=np.int64)
+    return np.bincount(np.searchsorted(starts, found, side="right") - 1, minlength=len(starts))
+
+
+def _words(line: str) -> list[str]:
+    """Lower-cased `\\w+` words of `line` (lowering ASCII text never changes its words)."""
+    if line.isascii():
+        return _WORD.findall(line.lower())
+    return [w.lower() for w in _WORD.findall(line)]
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """`numerator / denominator` where the denominator is positive, else 0."""
+    return np.divide(numerator, denominator, out=np.zeros(len(numerator)), where=denominator > 0)
+
+
+def _shape_features(lines: list[str], words_per_line: list[list[str]], stop: frozenset[str]) -> np.ndarray:
+    """The 20 per-line columns that describe a line by itself (shape, punctuation, wording)."""
+    n = len(lines)
+    text = "\n".join(lines)
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=n)
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    ends = starts + lengths
+    codes, flags = _char_flags(text)
+    space = (flags & _SPACE) > 0
+    letters = _span_counts((flags & _ALPHA) > 0, starts, ends)
+    uppers = _span_counts((flags & _UPPER) > 0, starts, ends)
+    digits = _span_counts((flags & _DIGIT) > 0, starts, ends)
+    spaces = _span_counts(codes == ord(" "), starts, ends)
+    # A `str.split()` word starts at a non-space after a space (the newline between lines is one).
+    word_start = ~space & np.concatenate(([True], space[:-1]))
+    raw_words = _span_counts(word_start, starts, ends)
+    title_words = _span_counts(word_start & ((flags & _UPPER) > 0), starts, ends)
+    # `[.!?。](?:\\s|$)`: a sentence end before a space, the line's end or the newline after it.
+    space_after = np.concatenate((space[1:], [True]))
+    sentences = _span_counts(((flags & _STOP) > 0) & space_after, starts, ends)
+    # Every `_SEPARATORS` match is a space, separator, space triple; only lines with one need the regex.
+    triple = np.zeros(len(flags), dtype=bool)
+    triple[1:-1] = ((flags[1:-1] & _SEP) > 0) & space[:-2] & space[2:]
+    has_triple = _span_counts(triple, starts, ends) > 0
+    n_words = np.fromiter(map(len, words_per_line), dtype=np.int64, count=n)
+    word_chars = np.fromiter((sum(map(len, words)) for words in words_per_line), dtype=np.int64, count=n)
+    stop_words = np.fromiter(
+        (sum(map(stop.__contains__, words)) for words in words_per_line), dtype=np.int64, count=n
+    )
+    furniture = _pattern_counts(_FURNITURE, text, starts)
+    lowered = text.lower()
+    has_copyright = np.zeros(n, dtype=bool)
+    if "©" in text or "copyright" in lowered:
+        has_copyright[:] = ["©" in line or "copyright" in line.lower() for line in lines]
+    separators = np.zeros(n, dtype=np.int64)
+    for i in np.flatnonzero(has_triple):
+        separators[i] = len(_SEPARATORS.findall(lines[i]))
+    starts_lower = np.zeros(n, dtype=bool)
+    starts_lower[lengths > 0] = (flags[starts[lengths > 0]] & _LOWER) > 0
+    symbols = lengths - letters - digits - spaces
+    columns = (
+        np.log1p(lengths),
+        n_words,
+        _ratio(word_chars, n_words),
+        [line.endswith(_TERMINAL) and not line.endswith(_ELLIPSIS) for line in lines],
+        [line.endswith(":") for line in lines],
+        [line.endswith(_ELLIPSIS) for line in lines],
+        [_BULLET.match(line) is not None for line in lines],
+        _ratio(uppers, letters),
+        _ratio(title_words, raw_words),
+        digits / lengths,
+        symbols / lengths,
+        _ratio(stop_words, n_words),
+        sentences,
+        separators,
+        has_copyright,
+        sum(_pattern_counts(pattern, text, starts) for pattern in _URL_PARTS) > 0,
+        furniture,
+        _ratio(furniture, n_words),
+        _pattern_counts(_DATE, text, starts) > 0,
+        starts_lower,
+    )
+    return np.column_stack([np.asarray(column, dtype=np.float64) for column in columns])
+
+
 def line_features(lines: list[str], url: str | None = None) -> np.ndarray:
     """Return the first-pass features (columns `LINE_FEATURES`) of non-blank `lines`.
 
@@ -241,48 +403,17 @@ def line_features(lines: list[str], url: str | None = None) -> np.ndarray:
     n = len(lines)
     if n == 0:
         return np.zeros((0, len(LINE_FEATURES)), dtype=np.float32)
-    words_per_line = [[w.lower() for w in _WORD.findall(line)] for line in lines]
+    words_per_line = [_words(line) for line in lines]
     stop = _page_stopwords(words_per_line)
     counts: dict[str, int] = {}
     for line in lines:
         counts[line] = counts.get(line, 0) + 1
     seen: set[str] = set()
-    rows = np.zeros((n, 20), dtype=np.float64)
     is_repeat = np.zeros(n)
-    for i, (line, words) in enumerate(zip(lines, words_per_line, strict=True)):
-        n_chars = len(line)
-        n_words = len(words)
-        letters = sum(map(str.isalpha, line))
-        uppers = sum(map(str.isupper, line))
-        digits = sum(map(str.isdigit, line))
-        spaces = line.count(" ")
-        symbols = n_chars - letters - digits - spaces
-        raw_words = line.split()
-        furniture = len(_FURNITURE.findall(line))
-        rows[i] = (
-            np.log1p(n_chars),
-            n_words,
-            (sum(map(len, words)) / n_words) if n_words else 0.0,
-            line.endswith(_TERMINAL) and not line.endswith(_ELLIPSIS),
-            line.endswith(":"),
-            line.endswith(_ELLIPSIS),
-            bool(_BULLET.match(line)),
-            uppers / letters if letters else 0.0,
-            (sum(w[:1].isupper() for w in raw_words) / len(raw_words)) if raw_words else 0.0,
-            digits / n_chars,
-            symbols / n_chars,
-            (sum(w in stop for w in words) / n_words) if n_words else 0.0,
-            len(re.findall(r"[.!?。](?:\s|$)", line)),
-            len(_SEPARATORS.findall(line)),
-            "©" in line or "copyright" in line.lower(),
-            bool(_URL.search(line)),
-            furniture,
-            furniture / n_words if n_words else 0.0,
-            bool(_DATE.search(line)),
-            line[:1].islower(),
-        )
+    for i, line in enumerate(lines):
         is_repeat[i] = line in seen
         seen.add(line)
+    rows = _shape_features(lines, words_per_line, stop)
     n_words = rows[:, 1]
     terminal = rows[:, 3]
     stop_share = rows[:, 11]
@@ -331,7 +462,8 @@ def main_block(gain: np.ndarray) -> tuple[int, int]:
     """Return the [start, end) span with the largest sum of `gain` (Kadane), or (0, 0)."""
     best, best_span = 0.0, (0, 0)
     total, start = 0.0, 0
-    for i, value in enumerate(gain):
+    # Python floats add exactly as float64 NumPy scalars do, only faster.
+    for i, value in enumerate(np.asarray(gain, dtype=np.float64).tolist()):
         if total <= 0:
             total, start = 0.0, i
         total += value

@@ -50,16 +50,18 @@ def site_of(url: str | None, source: str | None) -> str:
 
 @dataclass(frozen=True)
 class TemplateLines:
-    """The template line hashes of each site."""
+    """The template line hashes of each site, and those of every site (`everywhere`)."""
 
     sites: dict[str, frozenset[int]] = field(default_factory=dict)
+    everywhere: frozenset[int] = frozenset()
 
     def for_site(self, site: str) -> frozenset[int]:
-        """Return the template line hashes of `site` (empty if none)."""
-        return self.sites.get(site, frozenset())
+        """Return the template line hashes of `site` (the corpus-wide ones included)."""
+        own = self.sites.get(site)
+        return self.everywhere | own if own else self.everywhere
 
     def __len__(self) -> int:
-        return sum(len(hashes) for hashes in self.sites.values())
+        return sum(len(hashes) for hashes in self.sites.values()) + len(self.everywhere)
 
 
 def count_template_lines(table: pa.Table, cfg: BoilerplateConfig) -> pa.Table:
@@ -102,10 +104,16 @@ def merge_template_counts(counts: Iterable[pa.Table], cfg: BoilerplateConfig) ->
         ):
             totals[(site, line_hash)] = totals.get((site, line_hash), 0) + n_docs
     sites: dict[str, set[int]] = {}
+    corpus: dict[int, int] = {}
+    documents = 0
     for (site, line_hash), n_docs in totals.items():
         if line_hash is None:
+            documents += n_docs
             continue
+        corpus[line_hash] = corpus.get(line_hash, 0) + n_docs
         needed = max(cfg.template_min_docs, cfg.template_min_share * totals[(site, None)])
         if n_docs >= needed:
             sites.setdefault(site, set()).add(line_hash)
-    return TemplateLines({site: frozenset(hashes) for site, hashes in sorted(sites.items())})
+    needed = max(cfg.template_min_docs, cfg.template_min_share_corpus * documents)
+    everywhere = frozenset(h for h, n_docs in corpus.items() if n_docs >= needed)
+    return TemplateLines({site: frozenset(hashes) for site, hashes in sorted(sites.items())}, everywhere)

@@ -66,7 +66,12 @@ def _config_fields(config: type, left_out: tuple[str, ...]) -> dict[str, Any]:
 
 
 _TEMPLATE_METRIC = "column.corpus_kit.template_lines"
-_TEMPLATE_KEYS = ("template_min_docs", "template_min_share", "template_min_chars")
+_TEMPLATE_KEYS = (
+    "template_min_docs",
+    "template_min_share",
+    "template_min_share_corpus",
+    "template_min_chars",
+)
 _BOILERPLATE_FIELDS = _config_fields(BoilerplateConfig, ("enabled",))
 _BOILERPLATE_KEYS = tuple(_BOILERPLATE_FIELDS)
 

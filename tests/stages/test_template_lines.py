@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,8 +22,9 @@ from corpus_kit.stages.template_lines import (
 )
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-# Small sites: the tests use 4 pages per site, so a line on 3 of them is a template line.
-CFG = BoilerplateConfig(template_min_docs=3)
+# Small sites: the tests use 4 pages per site, so a line on 3 of them is a template line. The corpus
+# has only 8 pages, so the corpus-wide rule is off here except where a test turns it on.
+CFG = BoilerplateConfig(template_min_docs=3, template_min_share_corpus=1.0)
 # Lines cut from the seeds: a site's furniture and a paragraph of one article.
 MENU = "Day In a Page"
 PROMO = "Start your day with The Independent, sign up for daily news emails"
@@ -71,6 +73,18 @@ def test_template_lines_are_per_site_and_quotes_are_not_templates() -> None:
     assert templates.sites == {"independent.co.uk": frozenset({hash_line(MENU), hash_line(PROMO)})}
     assert templates.for_site("site0.example.org") == frozenset()
     assert len(templates) == 2
+
+
+def test_lines_on_a_share_of_the_whole_corpus_are_templates_everywhere() -> None:
+    counts = count_template_lines(site_table(), CFG)
+    # The quote is on 4 of the 8 pages, each of another site: half the corpus (so are menu and promo).
+    wide = merge_template_counts([counts], replace(CFG, template_min_share_corpus=0.5))
+    assert wide.everywhere == frozenset({hash_line(QUOTE), hash_line(MENU), hash_line(PROMO)})
+    assert wide.for_site("site0.example.org") == wide.everywhere
+    assert hash_line(MENU) in wide.for_site("independent.co.uk")
+    assert (
+        merge_template_counts([counts], replace(CFG, template_min_share_corpus=0.6)).everywhere == frozenset()
+    )
 
 
 def test_merging_batches_equals_counting_all() -> None:
