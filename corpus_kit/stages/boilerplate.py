@@ -166,6 +166,7 @@ class _Trees:
             node += go
         # After `depth` steps slot = node - tree * n_inner is a leaf slot in [n_inner, 2 * n_inner].
         leaf = node + np.arange(n_trees) - n_inner
+        # Summed over a (rows, trees) array along the trees, as before: the same float rounding.
         raw = self.baseline + self.value.ravel()[leaf].sum(axis=1)
         return 1.0 / (1.0 + np.exp(-raw))
 

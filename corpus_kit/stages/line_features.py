@@ -14,8 +14,9 @@ import json
 import re
 from collections import Counter
 from functools import cache
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -58,7 +59,8 @@ def _first_letter_alternation(terms: tuple[str, ...]) -> str:
 
     Each term starts with a plain letter and no character matches two of them (even ignoring
     case), so at most one group can match at any position and within it the terms keep their
-    order: the matches are those of the flat alternation.
+    order: the matches are those of the flat alternation. The lookahead of all first letters
+    changes no match either; it only ends most tries at once.
     """
     groups: dict[str, list[str]] = {}
     for term in terms:
@@ -230,19 +232,19 @@ def _neighbour_overlap(words_per_line: list[list[str]], reach: int = 3) -> np.nd
     sets = [frozenset(words) for words in words_per_line]
     sizes = [len(words) for words in sets]
     n = len(sets)
-    out = np.zeros(n)
+    best = [0.0] * n
+    # The share is symmetric in the two lines: compute each pair once, for both.
     for i, words in enumerate(sets):
-        size = sizes[i]
-        if size < 3:
+        if sizes[i] < 3:
             continue
-        best = 0.0
-        for j in range(max(0, i - reach), min(n, i + reach + 1)):
-            if j != i and sizes[j] >= 3:
-                share = len(words & sets[j]) / min(size, sizes[j])
-                if share > best:
-                    best = share
-        out[i] = best
-    return out
+        for j in range(i + 1, min(n, i + reach + 1)):
+            if sizes[j] >= 3:
+                share = len(words & sets[j]) / min(sizes[i], sizes[j])
+                if share > best[i]:
+                    best[i] = share
+                if share > best[j]:
+                    best[j] = share
+    return np.array(best, dtype=np.float64)
 
 
 def _slug_words(url: str | None) -> frozenset[str]:
@@ -267,7 +269,7 @@ def _slug_features(words_per_line: list[list[str]], url: str | None) -> tuple[np
 
 
 # Character classes, as bit flags, of the per-character tests the features count.
-_ALPHA, _UPPER, _DIGIT, _SPACE, _LOWER, _STOP, _SEP = 1, 2, 4, 8, 16, 32, 64
+_ALPHA, _UPPER, _DIGIT, _SPACE, _LOWER, _STOP, _SEP, _WORDCHAR = 1, 2, 4, 8, 16, 32, 64, 128
 _SENTENCE_END = frozenset(".!?。")
 _SEPARATOR_CHARS = frozenset("|·•/»>›–-")
 
@@ -282,6 +284,7 @@ def _flags_of(char: str) -> int:
         | _LOWER * char.islower()
         | _STOP * (char in _SENTENCE_END)
         | _SEP * (char in _SEPARATOR_CHARS)
+        | _WORDCHAR * (char.isalnum() or char == "_")  # what `\w` matches
     )
 
 
@@ -318,11 +321,34 @@ def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> 
     return np.bincount(np.searchsorted(starts, found, side="right") - 1, minlength=len(starts))
 
 
-def _words(line: str) -> list[str]:
-    """Lower-cased `\\w+` words of `line` (lowering ASCII text never changes its words)."""
-    if line.isascii():
-        return _WORD.findall(line.lower())
-    return [w.lower() for w in _WORD.findall(line)]
+class _Page(NamedTuple):
+    """The lines of a page joined by newlines, where each line starts and ends, and its characters."""
+
+    text: str
+    starts: np.ndarray
+    ends: np.ndarray
+    codes: np.ndarray
+    flags: np.ndarray
+
+
+def _page(lines: list[str]) -> _Page:
+    text = "\n".join(lines)
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
+    return _Page(text, starts, starts + lengths, *_char_flags(text))
+
+
+def _words(page: _Page) -> list[list[str]]:
+    """Lower-cased `\\w+` words of each line.
+
+    No word contains the newline between lines, so the words of the whole text are those of the
+    lines in order, and a line has as many as word characters that follow a non-word character.
+    """
+    words = list(map(str.lower, _WORD.findall(page.text)))
+    is_word = (page.flags & _WORDCHAR) > 0
+    word_start = is_word & np.concatenate(([True], ~is_word[:-1]))
+    bounds = np.concatenate(([0], np.cumsum(_span_counts(word_start, page.starts, page.ends)))).tolist()
+    return [words[a:b] for a, b in pairwise(bounds)]
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -330,14 +356,13 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.divide(numerator, denominator, out=np.zeros(len(numerator)), where=denominator > 0)
 
 
-def _shape_features(lines: list[str], words_per_line: list[list[str]], stop: frozenset[str]) -> np.ndarray:
+def _shape_features(
+    lines: list[str], page: _Page, words_per_line: list[list[str]], stop: frozenset[str]
+) -> np.ndarray:
     """The 20 per-line columns that describe a line by itself (shape, punctuation, wording)."""
     n = len(lines)
-    text = "\n".join(lines)
-    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=n)
-    starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    ends = starts + lengths
-    codes, flags = _char_flags(text)
+    text, starts, ends, codes, flags = page
+    lengths = ends - starts
     space = (flags & _SPACE) > 0
     letters = _span_counts((flags & _ALPHA) > 0, starts, ends)
     uppers = _span_counts((flags & _UPPER) > 0, starts, ends)
@@ -389,7 +414,8 @@ def _shape_features(lines: list[str], words_per_line: list[list[str]], stop: fro
         sum(_pattern_counts(pattern, text, starts) for pattern in _URL_PARTS) > 0,
         furniture,
         _ratio(furniture, n_words),
-        _pattern_counts(_DATE, text, starts) > 0,
+        # Every date has a digit (`\\d` is a subset of `str.isdigit`): search only lines with one.
+        [digits[i] > 0 and _DATE.search(line) is not None for i, line in enumerate(lines)],
         starts_lower,
     )
     return np.column_stack([np.asarray(column, dtype=np.float64) for column in columns])
@@ -403,7 +429,8 @@ def line_features(lines: list[str], url: str | None = None) -> np.ndarray:
     n = len(lines)
     if n == 0:
         return np.zeros((0, len(LINE_FEATURES)), dtype=np.float32)
-    words_per_line = [_words(line) for line in lines]
+    page = _page(lines)
+    words_per_line = _words(page)
     stop = _page_stopwords(words_per_line)
     counts: dict[str, int] = {}
     for line in lines:
@@ -413,7 +440,7 @@ def line_features(lines: list[str], url: str | None = None) -> np.ndarray:
     for i, line in enumerate(lines):
         is_repeat[i] = line in seen
         seen.add(line)
-    rows = _shape_features(lines, words_per_line, stop)
+    rows = _shape_features(lines, page, words_per_line, stop)
     n_words = rows[:, 1]
     terminal = rows[:, 3]
     stop_share = rows[:, 11]
