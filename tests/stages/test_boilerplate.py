@@ -208,3 +208,29 @@ def test_single_paragraph_documents_are_kept() -> None:
     ]
     assert len(paragraphs) >= 20
     assert [p[:40] for p in paragraphs if classify_lines(p, CFG)] == []
+
+
+def test_seed_decisions_match_the_recorded_ones() -> None:
+    """Every removed line of the seeds, its reason and score, as recorded when the model shipped.
+
+    A guard for refactors and speed work: a change to features, inference or rules that moves any
+    decision on the seeds fails here. Regenerate tests/fixtures/seeds_removed_lines.json only when
+    the cleaner is meant to change (and say so in the CHANGELOG).
+    """
+    golden = json.loads((Path(__file__).parents[1] / "fixtures" / "seeds_removed_lines.json").read_text())
+    paths = sorted((Path(__file__).parents[2] / "seeds").glob("*.txt"))
+    table = pa.table(
+        {
+            "id": [p.stem for p in paths],
+            "text": [normalize_text(p.read_text(encoding="utf-8")) for p in paths],
+            "source": [f"seeds/{p.name}" for p in paths],
+        }
+    )
+    got = {
+        row["id"]: [
+            [r["line"], r["reason"], None if r["score"] is None else round(r["score"], 4)]
+            for r in row["removed_lines"]
+        ]
+        for row in clean_table(table, BoilerplateConfig()).to_pylist()
+    }
+    assert got == golden
