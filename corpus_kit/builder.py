@@ -157,14 +157,18 @@ def _attach_duplicates(table: pa.Table, dups: pa.Table) -> pa.Table:
 
 
 def _finish(
-    cleaned_paths: list[Path], dups: pa.Table, exact: dict[str, int], cfg: BuildConfig, rejects: list[Reject]
-) -> tuple[list[pa.Table], Counter]:
-    """Join clusters, assign splits, and route rows to the release or the rejects."""
-    tables = []
+    cleaned_paths: list[Path],
+    dups: pa.Table,
+    exact: dict[str, int],
+    cfg: BuildConfig,
+    rejects: list[Reject],
+    folder: Path,
+) -> tuple[list[Path], Counter]:
+    """Join clusters, assign splits, and route rows to the rejects or to `folder/{split}/` files."""
+    parts = []
     quality = Counter()
     for path in cleaned_paths:
-        table = pq.read_table(path)
-        joined = _attach_duplicates(table, dups)
+        joined = _attach_duplicates(pq.read_table(path), dups)
         for row in (
             joined.filter(pc.is_valid(joined.column("reject_reason")))
             .select(["id", "source", "record", "reject_reason"])
@@ -175,15 +179,34 @@ def _finish(
         kept = joined.filter(pc.is_null(joined.column("reject_reason")))
         rejects.extend(_duplicate_rejects(kept, exact))
         kept = kept.filter(pc.invert(kept.column("is_duplicate")))
-        tables.append(assign_splits(kept, cfg.splits).select(schema.RELEASE.names))
-    return tables, quality
+        kept = assign_splits(kept, cfg.splits).select(schema.RELEASE.names)
+        for name in cfg.splits.ratios:
+            rows = kept.filter(pc.equal(kept.column("split"), name))
+            if rows.num_rows:
+                parts.append(folder / name / path.name)
+                parts[-1].parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(rows, parts[-1])
+    return parts, quality
 
 
-def _stats(tables: list[pa.Table], rejects: list[Reject], documents_in: int) -> dict[str, Any]:
+#: Release rows, in memory or in a Parquet file of the work folder.
+Part = pa.Table | Path
+
+
+def _load(part: Part, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(part, columns=columns) if isinstance(part, Path) else part
+
+
+def _rows(parts: list[Part]) -> int:
+    return sum(pq.read_metadata(p).num_rows if isinstance(p, Path) else p.num_rows for p in parts)
+
+
+def _stats(parts: list[Part], rejects: list[Reject], documents_in: int) -> dict[str, Any]:
     lines: Counter = Counter()
     languages: Counter = Counter()
     clusters = 0
-    for t in tables:
+    for part in parts:
+        t = _load(part, ["removed_lines", "lang", "dup_cluster"])
         lines.update(pc.struct_field(pc.list_flatten(t.column("removed_lines")), "reason").to_pylist())
         languages.update(t.column("lang").to_pylist())
         clusters += t.num_rows - t.column("dup_cluster").null_count  # one keeper per cluster
@@ -196,21 +219,24 @@ def _stats(tables: list[pa.Table], rejects: list[Reject], documents_in: int) -> 
     }
 
 
-def _validate(tables: list[pa.Table], cfg: BuildConfig):
+def _validate(parts: list[Part], cfg: BuildConfig):
+    """Validate the release rows split by split, reading Parquet parts in chunks."""
     from corpus_kit.validation import params_from_config, validate_splits
 
-    splits = {}
+    splits: dict[str, Any] = {}
     for name in cfg.splits.ratios:
-        parts = [t.filter(pc.equal(t.column("split"), name)) for t in tables]
-        parts = [p for p in parts if p.num_rows]
-        if parts:
-            splits[name] = pa.concat_tables(parts)
-    return validate_splits(splits, cfg.validate.suite, params=params_from_config(cfg))
+        files = [p for p in parts if isinstance(p, Path) and p.parent.name == name]
+        tables = [t.filter(pc.equal(t.column("split"), name)) for t in parts if isinstance(t, pa.Table)]
+        tables = [t for t in tables if t.num_rows]
+        if files or tables:
+            splits[name] = files or pa.concat_tables(tables)
+    params = params_from_config(cfg)
+    return validate_splits(splits, cfg.validate.suite, params=params, workers=cfg.engine.workers)
 
 
 def _write_release(
     staged: Path,
-    tables: list[pa.Table],
+    parts: list[Part],
     keys: pa.Table,
     rejects: list[Reject],
     cfg: BuildConfig,
@@ -219,7 +245,7 @@ def _write_release(
 ) -> ReleaseStats:
     from corpus_kit.package.dedup_index import write_dedup_index
 
-    written = write_splits(tables, staged, cfg.splits.ratios, cfg.package)
+    written = write_splits((_load(p) for p in parts), staged, cfg.splits.ratios, cfg.package)
     splits = tuple(SplitInfo(name, tuple(files), n, b) for name, (files, n, b) in written.items())
     release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **stats)
     write_dedup_index(keys, staged / "dedup_index.parquet")
@@ -327,26 +353,28 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
         previous = _previous_index(cfg)
         dups = cluster_duplicates(keys, cfg.dedup, previous)
         exact = _exact_hashes(keys, *([previous.keys] if previous else []))
-        tables, quality = _finish(cleaned, dups, exact, cfg, rejects)
+        parts, quality = _finish(cleaned, dups, exact, cfg, rejects, work / "release")
         seconds["dedup"] += time.perf_counter() - start
-        kept = sum(t.num_rows for t in tables)
+        kept = _rows(parts)
         if ingest.docs_in != kept + len(rejects):
             raise AssertionError(f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}")
         stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
-        return package_release(tables, keys, rejects, cfg, ingest.docs_in, stages)
+        return package_release(parts, keys, rejects, cfg, ingest.docs_in, stages)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def package_release(
-    tables: list[pa.Table],
+    parts: list[Part],
     keys: pa.Table,
     rejects: list[Reject],
     cfg: BuildConfig,
     documents_in: int,
     stages: list[StageSummary] | None = None,
 ) -> BuildReport:
-    """Validate release rows (with `split` set) and write them as release `cfg.dataset.version`.
+    """Validate release rows and write them as release `cfg.dataset.version`.
+
+    `parts` are tables or Parquet files of release rows with `split` set, read one at a time.
 
     Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
     exists with other content. The release appears with one rename, or not at all.
@@ -356,9 +384,9 @@ def package_release(
     final = release_dir(output, cfg.dataset.name, cfg.dataset.version)
     staged = output / f".staged-{cfg.dataset.name}-{cfg.dataset.version}"
     shutil.rmtree(staged, ignore_errors=True)
-    kept = sum(t.num_rows for t in tables)
+    kept = _rows(parts)
     start = time.perf_counter()
-    report = _validate(tables, cfg)
+    report = _validate(parts, cfg)
     stages.append(StageSummary("validate", kept, kept, {}, time.perf_counter() - start))
     if report.error:
         raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")
@@ -371,7 +399,7 @@ def package_release(
     try:
         staged.mkdir(parents=True)
         stats = _write_release(
-            staged, tables, keys, rejects, cfg, _stats(tables, rejects, documents_in), report
+            staged, parts, keys, rejects, cfg, _stats(parts, rejects, documents_in), report
         )
         created = releases.commit_release(staged, final)
     finally:

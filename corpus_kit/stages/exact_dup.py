@@ -15,6 +15,7 @@ loop runs per word.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from functools import lru_cache
 
@@ -28,6 +29,7 @@ FOLD_VERSION = 2
 BASE = 0x9E3779B97F4A7C15  # odd, so invertible mod 2**64
 _BASE_INV = pow(BASE, -1, 2**64)
 _TABLE_SIZE = 1 << 21  # power tables cached per process up to this many bytes (16 MiB each)
+_CHUNK_BYTES = 1 << 20  # bytes of text per internal chunk: keeps the work arrays small
 _ASCII_WORD = np.array([chr(c).isascii() and chr(c).isalnum() for c in range(128)])
 
 
@@ -135,9 +137,31 @@ def text_hashes(hashes: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
     return np.where(counts > 0, fmix64(out), np.uint64(0))
 
 
+def large_strings(texts: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
+    """Return `texts` as one contiguous large-string array (the layout the hashing reads)."""
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks else pa.array([], pa.string())
+    return texts.cast(pa.large_string())
+
+
+def text_chunks(texts: pa.LargeStringArray) -> list[tuple[int, int]]:
+    """Split rows into runs `[lo, hi)` of about 1 MiB of text, so per-byte work arrays stay small."""
+    n = len(texts)
+    if n == 0:
+        return []
+    offsets = np.frombuffer(texts.buffers()[1], np.int64, n + 1, texts.offset * 8)
+    cuts = np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], _CHUNK_BYTES), side="right") - 1
+    bounds = sorted({0, n, *cuts.clip(0, n).tolist()})
+    return list(itertools.pairwise(bounds))
+
+
 def exact_hashes(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Return the 64-bit hash of each text's word sequence (uint64; 0 for a text without words)."""
-    return text_hashes(*word_hashes(texts), len(texts))
+    texts = large_strings(texts)
+    out = np.zeros(len(texts), np.uint64)
+    for lo, hi in text_chunks(texts):
+        out[lo:hi] = text_hashes(*word_hashes(texts.slice(lo, hi - lo)), hi - lo)
+    return out
 
 
 def exact_edges(hashes: np.ndarray, group: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,6 @@ runs per word or per shingle. MinHash applies `num_perm` seeded multiply-add per
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,14 +24,21 @@ import pyarrow.compute as pc
 from corpus_kit.config import DedupConfig
 from corpus_kit.errors import ConfigError, SchemaError
 from corpus_kit.stages.clusters import choose_keepers, component_sizes, connected_components
-from corpus_kit.stages.exact_dup import BASE, FOLD_VERSION, exact_edges, fmix64, text_hashes, word_hashes
+from corpus_kit.stages.exact_dup import (
+    BASE,
+    FOLD_VERSION,
+    exact_edges,
+    fmix64,
+    large_strings,
+    text_chunks,
+    text_hashes,
+    word_hashes,
+)
 from corpus_kit.tables import set_column
 
 #: Schema metadata key holding the parameters the keys were computed with (JSON).
 KEYS_METADATA_KEY = b"corpus_kit.dedup"
 KEY_COLUMNS = ("id", "n_chars", "exact_hash", "signature")
-
-_CHUNK_BYTES = 1 << 20  # bytes of text per internal chunk: keeps the work arrays small
 
 
 @dataclass(frozen=True)
@@ -102,29 +108,17 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return mul, add
 
 
-def _chunks(texts: pa.Array) -> list[tuple[int, int]]:
-    """Split rows into runs of about `_CHUNK_BYTES` of text, so work arrays stay small."""
-    n = len(texts)
-    if n == 0:
-        return []
-    offsets = np.frombuffer(texts.buffers()[1], np.int64, n + 1, texts.offset * 8)
-    cuts = np.searchsorted(offsets, np.arange(offsets[0], offsets[-1], _CHUNK_BYTES), side="right") - 1
-    bounds = sorted({0, n, *cuts.clip(0, n).tolist()})
-    return list(itertools.pairwise(bounds))
-
-
 def hash_texts(
     texts: pa.Array | pa.ChunkedArray, cfg: DedupConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the exact hash, the MinHash signature (`num_perm` x uint32) and has-words flag of each text."""
-    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    texts = texts.cast(pa.large_string())
+    texts = large_strings(texts)
     n = len(texts)
     exact = np.zeros(n, np.uint64)
     sig = np.zeros((cfg.num_perm, n), np.uint32)
     has = np.zeros(n, bool)
     mul, add = _permutations(cfg.num_perm, cfg.seed)
-    for lo, hi in _chunks(texts):
+    for lo, hi in text_chunks(texts):
         words, rows = word_hashes(texts.slice(lo, hi - lo))
         exact[lo:hi] = text_hashes(words, rows, hi - lo)
         hashes, rows = shingle_hashes(words, rows, hi - lo, cfg.ngram)
@@ -347,8 +341,15 @@ def find_cross_split_pairs(
     pairs; it reports at least one pair for every duplicate cluster that spans splits (the verified
     edges that cross; an exact group contributes one pair per change of split).
     """
-    names = sorted(splits)
-    keys = [dedup_keys(splits[name], cfg) for name in names]
+    return cross_split_pairs({name: dedup_keys(table, cfg) for name, table in splits.items()}, cfg)
+
+
+def cross_split_pairs(
+    keys_by_split: dict[str, pa.Table], cfg: DedupConfig
+) -> list[tuple[str, str, str, str, float]]:
+    """Return the pairs of `find_cross_split_pairs` from each split's dedup keys."""
+    names = sorted(keys_by_split)
+    keys = [keys_by_split[name] for name in names]
     codes = [pa.array(np.full(k.num_rows, i, np.int32)) for i, k in enumerate(keys)]
     table = _sorted_keys(keys, cfg, {"split_code": codes})
     sig = _signature_matrix(table.column("signature"), cfg.num_perm)

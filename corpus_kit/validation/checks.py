@@ -6,15 +6,54 @@ on their own. The `is_`/`has_` functions return one flag per input row; `True` m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from corpus_kit.config import BoilerplateConfig, DedupConfig, LangidConfig
 from corpus_kit.stages.boilerplate import classify_lines
-from corpus_kit.stages.exact_dup import exact_hashes, fold_texts
+from corpus_kit.stages.exact_dup import exact_hashes
 from corpus_kit.stages.template_lines import TemplateLines, count_template_lines, merge_template_counts
+
+
+def config_fields(config: type, left_out: tuple[str, ...]) -> dict[str, Any]:
+    """Return `{field: annotation}` of a stage config's fields but `left_out`.
+
+    The stage expectations declare these as required fields, so a suite file must write every
+    setting of the stage it runs, and a field added to the config is reported missing, not defaulted.
+    """
+    return {f.name: f.type for f in dataclasses.fields(config) if f.name not in left_out}
+
+
+#: Settings of the stages as the expectations take them (`enabled`, `languages`, `exact` and
+#: `near` are implied; `mix_min_chars` only shapes `lang_mix`, which the checks do not use).
+BOILERPLATE_FIELDS = config_fields(BoilerplateConfig, ("enabled",))
+LANGID_FIELDS = config_fields(LangidConfig, ("languages", "mix_min_chars"))
+DEDUP_FIELDS = config_fields(DedupConfig, ("exact", "near"))
+TEMPLATE_KEYS = ("template_min_docs", "template_min_share", "template_min_share_corpus", "template_min_chars")
+
+
+def boilerplate_config(kwargs: Mapping[str, Any]) -> BoilerplateConfig:
+    """Return the cleaner settings an expectation's kwargs give."""
+    return BoilerplateConfig(**{key: kwargs[key] for key in BOILERPLATE_FIELDS})
+
+
+def template_config(kwargs: Mapping[str, Any]) -> BoilerplateConfig:
+    """Return the template-line settings an expectation's kwargs give (the rest as defaults)."""
+    return BoilerplateConfig(**{key: kwargs[key] for key in TEMPLATE_KEYS})
+
+
+def langid_config(kwargs: Mapping[str, Any]) -> LangidConfig:
+    """Return the language settings an expectation's kwargs give."""
+    return LangidConfig(**{key: kwargs[key] for key in LANGID_FIELDS})
+
+
+def dedup_config(kwargs: Mapping[str, Any]) -> DedupConfig:
+    """Return the dedup settings an expectation's kwargs give (exact and near both on)."""
+    return DedupConfig(**{key: kwargs[key] for key in DEDUP_FIELDS}, exact=True, near=True)
 
 
 def template_lines(texts: Sequence[str], cfg: BoilerplateConfig) -> TemplateLines:
@@ -55,18 +94,34 @@ def detect_languages(texts: Sequence[str], cfg: LangidConfig) -> list[str]:
     return [detect_language(text, cfg)[0] for text in texts]
 
 
-def is_exact_duplicate(texts: Sequence[str]) -> list[bool]:
-    """Flag every text whose folded form (case, punctuation, spacing ignored) occurred in an earlier row."""
-    hashes = exact_hashes(fold_texts(pa.array(list(texts), pa.string())))
+def repeated(hashes: np.ndarray) -> np.ndarray:
+    """Flag every value equal to an earlier one (the first of each value passes)."""
     _, first = np.unique(hashes, return_index=True)
     flags = np.ones(len(hashes), dtype=bool)
     flags[first] = False
-    return flags.tolist()
+    return flags
 
 
-def _id_table(texts: Sequence[str], rows: Sequence[int]) -> pa.Table:
-    ids = [f"{row:012d}" for row in rows]  # padded, so id order is row order
-    return pa.table({"id": pa.array(ids, pa.string()), "text": pa.array(list(texts), pa.string())})
+def is_exact_duplicate(texts: Sequence[str]) -> list[bool]:
+    """Flag every text whose folded form (case, punctuation, spacing ignored) occurred in an earlier row."""
+    return repeated(exact_hashes(pa.array(list(texts), pa.string()))).tolist()
+
+
+def dedup_keys_of(texts: pa.Array | pa.ChunkedArray, start: int, cfg: DedupConfig) -> pa.Table:
+    """Return the dedup keys of `texts`, identified by their row (`start` for the first), padded so
+    that id order is row order."""
+    from corpus_kit.stages.near_dup import dedup_keys
+
+    ids = pa.array([f"{row:012d}" for row in range(start, start + len(texts))], pa.string())
+    return dedup_keys(pa.table({"id": ids, "text": texts}), cfg)
+
+
+def near_duplicate_flags(keys: pa.Table, cfg: DedupConfig) -> np.ndarray:
+    """Flag every row of `keys` (from `dedup_keys_of`, in row order) the dedup stage marks a duplicate."""
+    from corpus_kit.stages.near_dup import cluster_duplicates
+
+    clusters = cluster_duplicates(keys, cfg)  # sorted by id: row order
+    return np.asarray(clusters.column("is_duplicate"), bool)
 
 
 def is_near_duplicate(texts: Sequence[str], cfg: DedupConfig) -> list[bool]:
@@ -75,24 +130,28 @@ def is_near_duplicate(texts: Sequence[str], cfg: DedupConfig) -> list[bool]:
     The stage keeps the longest text of each cluster (ties: the earliest row). It buckets MinHash
     signatures (LSH), so this never compares all pairs.
     """
-    from corpus_kit.stages.near_dup import cluster_duplicates, dedup_keys
+    keys = dedup_keys_of(pa.array(list(texts), pa.string()), 0, cfg)
+    return near_duplicate_flags(keys, cfg).tolist()
 
-    clusters = cluster_duplicates(dedup_keys(_id_table(texts, range(len(texts))), cfg), cfg)
-    flags = dict(
-        zip(clusters.column("id").to_pylist(), clusters.column("is_duplicate").to_pylist(), strict=True)
-    )
-    return [flags[f"{row:012d}"] for row in range(len(texts))]
+
+def leak_flags(keys_by_split: dict[str, pa.Table], cfg: DedupConfig, n: int) -> np.ndarray:
+    """Flag the rows (of `n`, keyed by `dedup_keys_of`) with a duplicate in another split, both sides."""
+    from corpus_kit.stages.near_dup import cross_split_pairs
+
+    flags = np.zeros(n, bool)
+    for id_a, _, id_b, _, _ in cross_split_pairs(keys_by_split, cfg):
+        flags[[int(id_a), int(id_b)]] = True
+    return flags
 
 
 def leaks_across_splits(splits: Sequence[str], texts: Sequence[str], cfg: DedupConfig) -> list[bool]:
     """Flag rows that have an exact or near duplicate in another split (both sides of each pair)."""
-    from corpus_kit.stages.near_dup import find_cross_split_pairs
-
     rows_by_split: dict[str, list[int]] = {}
     for row, split in enumerate(splits):
         rows_by_split.setdefault(split, []).append(row)
-    tables = {split: _id_table([texts[row] for row in rows], rows) for split, rows in rows_by_split.items()}
-    leaking = set()
-    for id_a, _, id_b, _, _ in find_cross_split_pairs(tables, cfg):
-        leaking.update((int(id_a), int(id_b)))
-    return [row in leaking for row in range(len(texts))]
+    keys = {}
+    for split, rows in rows_by_split.items():
+        split_keys = dedup_keys_of(pa.array([texts[row] for row in rows], pa.string()), 0, cfg)
+        ids = pa.array([f"{row:012d}" for row in rows], pa.string())
+        keys[split] = split_keys.set_column(0, "id", ids)
+    return leak_flags(keys, cfg, len(texts)).tolist()

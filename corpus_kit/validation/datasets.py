@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +23,9 @@ SINGLE_SPLIT = "data"
 
 _SHARD = re.compile(r"^(?P<split>.+)-\d{5}-of-\d{5}\.parquet$")
 
+#: One split: a table in memory, or Parquet files read in chunks.
+SplitSource = pa.Table | Sequence[Path]
+
 
 def is_release(path: Path) -> bool:
     """Return True when `path` is a corpus-kit release folder."""
@@ -30,19 +34,27 @@ def is_release(path: Path) -> bool:
 
 def read_dataset(path: str | Path) -> dict[str, pa.Table]:
     """Return the splits of the dataset at `path`, in file-name order of their shards."""
+    return {
+        split: source if isinstance(source, pa.Table) else _read_parquet_files(list(source))
+        for split, source in dataset_sources(path).items()
+    }
+
+
+def dataset_sources(path: str | Path) -> dict[str, SplitSource]:
+    """Return the splits of the dataset at `path`: Parquet files (not read yet), or a JSONL table."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     if is_release(path):
-        return read_release(path)
+        return release_files(path)
     if path.is_dir():
         files = sorted(path.rglob("*.parquet"))
         if not files:
             raise InputError(f"{path}: folder has no .parquet files and no manifest.json")
-        return {SINGLE_SPLIT: _read_parquet_files(files)}
+        return {SINGLE_SPLIT: files}
     name = path.name.lower()
     if name.endswith(".parquet"):
-        return {SINGLE_SPLIT: _read_parquet_files([path])}
+        return {SINGLE_SPLIT: [path]}
     if name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".ndjson")):
         return {SINGLE_SPLIT: read_jsonl_table(path)}
     raise InputError(
@@ -50,8 +62,8 @@ def read_dataset(path: str | Path) -> dict[str, pa.Table]:
     )
 
 
-def read_release(path: Path) -> dict[str, pa.Table]:
-    """Return every split of a release, grouping `data/` shards by the split in their names."""
+def release_files(path: Path) -> dict[str, list[Path]]:
+    """Return the Parquet shards of every split of a release, grouped by the split in their names."""
     groups: dict[str, list[Path]] = {}
     for file in sorted((path / "data").glob("*.parquet")):
         match = _SHARD.match(file.name)
@@ -60,7 +72,81 @@ def read_release(path: Path) -> dict[str, pa.Table]:
         groups.setdefault(match["split"], []).append(file)
     if not groups:
         raise InputError(f"{path}: release has no data/*.parquet shards")
-    return {split: _read_parquet_files(files) for split, files in sorted(groups.items())}
+    return dict(sorted(groups.items()))
+
+
+def read_release(path: Path) -> dict[str, pa.Table]:
+    """Return every split of a release as one table each."""
+    return {split: _read_parquet_files(files) for split, files in release_files(path).items()}
+
+
+def source_schema(source: SplitSource) -> pa.Schema:
+    """Return the schema of a split (the Parquet files' schemas unified)."""
+    if isinstance(source, pa.Table):
+        return source.schema
+    try:
+        return pa.unify_schemas([pq.read_schema(file) for file in source], promote_options="permissive")
+    except (OSError, pa.ArrowException) as err:
+        raise InputError(f"{source[0].parent}: cannot read the Parquet schemas: {err}") from err
+
+
+def source_rows(source: SplitSource) -> int:
+    """Return the number of rows of a split."""
+    if isinstance(source, pa.Table):
+        return source.num_rows
+    try:
+        return sum(pq.read_metadata(file).num_rows for file in source)
+    except (OSError, pa.ArrowException) as err:
+        raise InputError(f"{source[0].parent}: cannot read Parquet metadata: {err}") from err
+
+
+def iter_chunks(
+    source: SplitSource, batch_rows: int, columns: Sequence[str] | None = None
+) -> Iterator[pa.Table]:
+    """Yield a split in chunks of `batch_rows` rows (the last one shorter), all columns or `columns`.
+
+    Parquet files are read batch by batch; a column a file lacks is read as nulls.
+    """
+    if isinstance(source, pa.Table):
+        table = source.select(list(columns)) if columns is not None else source
+        for start in range(0, table.num_rows, batch_rows):
+            yield table.slice(start, batch_rows)
+        return
+    pending: list[pa.Table] = []
+    for piece in _read_pieces(source, batch_rows, columns):
+        pending.append(piece)
+        rows = sum(t.num_rows for t in pending)
+        if rows >= batch_rows:
+            merged = pa.concat_tables(pending).combine_chunks()
+            yield merged.slice(0, batch_rows)
+            pending = [merged.slice(batch_rows)] if rows > batch_rows else []
+    if pending and sum(t.num_rows for t in pending):
+        yield pa.concat_tables(pending).combine_chunks()
+
+
+def _read_pieces(files: Sequence[Path], batch_rows: int, columns: Sequence[str] | None) -> Iterator[pa.Table]:
+    schema = source_schema(files)
+    if columns is not None:
+        schema = pa.schema([schema.field(name) for name in columns])
+    for file in files:
+        try:
+            parquet = pq.ParquetFile(file)
+            present = [name for name in schema.names if name in parquet.schema_arrow.names]
+            for batch in parquet.iter_batches(batch_size=batch_rows, columns=present):
+                yield _conform(pa.Table.from_batches([batch]), schema)
+        except (OSError, pa.ArrowException) as err:
+            raise InputError(f"{file}: cannot read Parquet: {err}") from err
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Return `table` with `schema`'s columns in order, missing ones as nulls."""
+    columns = [
+        table.column(f.name).cast(f.type)
+        if f.name in table.column_names
+        else pa.nulls(table.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _read_parquet_files(files: list[Path]) -> pa.Table:

@@ -3,13 +3,14 @@
 Importing this module registers the expectations with GX (its metaclass does it on class creation),
 so `corpus_kit.validation.suites` imports it before loading a suite. Each expectation computes its
 check from the text column with `corpus_kit.validation.checks`; no column the pipeline wrote is read.
+During a corpus-kit validation run the row flags come from the run's `ValidationContext`, computed
+with the same checks over the whole dataset before GX sees it chunk by chunk.
 
 Pandas only: validation runs on an in-memory batch in an ephemeral context.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar, Literal  # noqa: F401  (Literal: a string annotation below)
 
 import pandas as pd
@@ -27,8 +28,8 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 )
 from great_expectations.validator.metric_configuration import MetricConfiguration
 
-from corpus_kit.config import BoilerplateConfig, DedupConfig, LangidConfig
-from corpus_kit.validation import checks
+from corpus_kit.validation import checks, context
+from corpus_kit.validation.context import active_context
 
 #: Number of failing rows whose details (offending lines, detected language) a result shows.
 DETAIL_SAMPLE = 20
@@ -39,6 +40,12 @@ SPLIT_COLUMN = "__split__"
 
 def _series(values: list[Any], index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=bool)
+
+
+def _known(column: pd.Series, key: context.FlagKey) -> list[bool] | None:
+    """Return the flags the running validation computed for these rows, or None to compute them here."""
+    running = active_context()
+    return running.row_flags(key, column.index) if running is not None else None
 
 
 def _sample_texts(result: dict[str, Any]) -> list[tuple[Any, str]]:
@@ -56,28 +63,10 @@ def _sample_texts(result: dict[str, Any]) -> list[tuple[Any, str]]:
     return pairs
 
 
-def _config_fields(config: type, left_out: tuple[str, ...]) -> dict[str, Any]:
-    """Return `{field: annotation}` of a stage config's fields but `left_out`.
-
-    The stage expectations declare these as required fields, so a suite file must write every
-    setting of the stage it runs, and a field added to the config is reported missing, not defaulted.
-    """
-    return {f.name: f.type for f in dataclasses.fields(config) if f.name not in left_out}
-
-
 _TEMPLATE_METRIC = "column.corpus_kit.template_lines"
-_TEMPLATE_KEYS = (
-    "template_min_docs",
-    "template_min_share",
-    "template_min_share_corpus",
-    "template_min_chars",
-)
-_BOILERPLATE_FIELDS = _config_fields(BoilerplateConfig, ("enabled",))
+_TEMPLATE_KEYS = checks.TEMPLATE_KEYS
+_BOILERPLATE_FIELDS = checks.BOILERPLATE_FIELDS
 _BOILERPLATE_KEYS = tuple(_BOILERPLATE_FIELDS)
-
-
-def _boilerplate_config(**kwargs: Any) -> BoilerplateConfig:
-    return BoilerplateConfig(**{key: kwargs[key] for key in _BOILERPLATE_KEYS})
 
 
 class ColumnTemplateLines(ColumnAggregateMetricProvider):
@@ -88,9 +77,7 @@ class ColumnTemplateLines(ColumnAggregateMetricProvider):
 
     @column_aggregate_value(engine=PandasExecutionEngine, filter_column_isnull=True)
     def _pandas(cls, column: pd.Series, **kwargs: Any):
-        return checks.template_lines(
-            column.tolist(), BoilerplateConfig(**{k: kwargs[k] for k in _TEMPLATE_KEYS})
-        )
+        return checks.template_lines(column.tolist(), checks.template_config(kwargs))
 
 
 def _template_dependency(metric_domain_kwargs: dict, metric_value_kwargs: dict) -> MetricConfiguration:
@@ -123,8 +110,10 @@ class ColumnValuesHaveNoBoilerplate(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, _metrics: dict, min_score: float, **kwargs: Any) -> pd.Series:
-        cfg = _boilerplate_config(**kwargs)
-        flags = checks.has_boilerplate(column.tolist(), cfg, _metrics[_TEMPLATE_METRIC], min_score)
+        cfg = checks.boilerplate_config(kwargs)
+        flags = _known(column, (context.BOILERPLATE, column.name, cfg, min_score))
+        if flags is None:
+            flags = checks.has_boilerplate(column.tolist(), cfg, _metrics[_TEMPLATE_METRIC], min_score)
         return ~_series(flags, column.index)
 
 
@@ -157,7 +146,7 @@ class ExpectColumnValuesToHaveNoBoilerplateLines(ColumnMapExpectation):
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None):
         result = super()._validate(metrics, runtime_configuration, execution_engine)
-        cfg = _boilerplate_config(**self.__dict__)
+        cfg = checks.boilerplate_config(self.__dict__)
         templates = metrics.get(_TEMPLATE_METRIC)
         result.setdefault("result", {})["details"] = {
             "offending_lines": [
@@ -174,14 +163,8 @@ class ExpectColumnValuesToHaveNoBoilerplateLines(ColumnMapExpectation):
         return result
 
 
-#: `LangidConfig` fields a language expectation writes out (`languages` is `allowed_languages`;
-#: `mix_min_chars` only shapes `lang_mix`, which the check does not use).
-_LANGID_FIELDS = _config_fields(LangidConfig, ("languages", "mix_min_chars"))
+_LANGID_FIELDS = checks.LANGID_FIELDS
 _LANGID_KEYS = tuple(_LANGID_FIELDS)
-
-
-def _langid_config(**kwargs: Any) -> LangidConfig:
-    return LangidConfig(**{key: kwargs[key] for key in _LANGID_KEYS})
 
 
 class ColumnValuesInLanguages(ColumnMapMetricProvider):
@@ -192,9 +175,12 @@ class ColumnValuesInLanguages(ColumnMapMetricProvider):
     def _pandas(cls, column: pd.Series, allowed_languages: list[str], **kwargs: Any) -> pd.Series:
         if not allowed_languages:  # no expected languages: any language passes, as in LangidConfig
             return _series([True] * len(column), column.index)
-        allowed = set(allowed_languages)
-        langs = checks.detect_languages(column.tolist(), _langid_config(**kwargs))
-        return _series([lang in allowed for lang in langs], column.index)
+        allowed = frozenset(allowed_languages)
+        cfg = checks.langid_config(kwargs)
+        flags = _known(column, (context.LANGUAGE, column.name, cfg, allowed))
+        if flags is None:
+            flags = [lang not in allowed for lang in checks.detect_languages(column.tolist(), cfg)]
+        return ~_series(flags, column.index)
 
 
 class ExpectColumnValuesToBeInLanguages(ColumnMapExpectation):
@@ -212,7 +198,7 @@ class ExpectColumnValuesToBeInLanguages(ColumnMapExpectation):
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None, execution_engine=None):
         result = super()._validate(metrics, runtime_configuration, execution_engine)
         sample = _sample_texts(result)
-        langs = checks.detect_languages([text for _, text in sample], _langid_config(**self.__dict__))
+        langs = checks.detect_languages([text for _, text in sample], checks.langid_config(self.__dict__))
         result.setdefault("result", {})["details"] = {
             "detected": [{"id": key, "lang": lang} for (key, _), lang in zip(sample, langs, strict=True)]
         }
@@ -224,7 +210,8 @@ class ColumnValuesNotExactDuplicates(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return ~_series(checks.is_exact_duplicate(column.tolist()), column.index)
+        flags = _known(column, (context.EXACT, column.name))
+        return ~_series(checks.is_exact_duplicate(column.tolist()) if flags is None else flags, column.index)
 
 
 class ExpectColumnValuesToNotBeExactDuplicates(ColumnMapExpectation):
@@ -234,13 +221,8 @@ class ExpectColumnValuesToNotBeExactDuplicates(ColumnMapExpectation):
     success_keys: ClassVar[tuple[str, ...]] = ("mostly",)
 
 
-#: `DedupConfig` fields the duplicate expectations write out (exact and near are both on).
-_DEDUP_FIELDS = _config_fields(DedupConfig, ("exact", "near"))
+_DEDUP_FIELDS = checks.DEDUP_FIELDS
 _DEDUP_KEYS = tuple(_DEDUP_FIELDS)
-
-
-def _dedup_config(**kwargs: Any) -> DedupConfig:
-    return DedupConfig(**{key: kwargs[key] for key in _DEDUP_KEYS}, exact=True, near=True)
 
 
 class ColumnValuesNotNearDuplicates(ColumnMapMetricProvider):
@@ -249,7 +231,11 @@ class ColumnValuesNotNearDuplicates(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return ~_series(checks.is_near_duplicate(column.tolist(), _dedup_config(**kwargs)), column.index)
+        cfg = checks.dedup_config(kwargs)
+        flags = _known(column, (context.NEAR, column.name, cfg))
+        return ~_series(
+            checks.is_near_duplicate(column.tolist(), cfg) if flags is None else flags, column.index
+        )
 
 
 class ExpectColumnValuesToNotBeNearDuplicates(ColumnMapExpectation):
@@ -270,9 +256,10 @@ class ColumnPairValuesNotLeakingAcrossSplits(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:
-        flags = checks.leaks_across_splits(
-            column_A.astype(str).tolist(), column_B.tolist(), _dedup_config(**kwargs)
-        )
+        cfg = checks.dedup_config(kwargs)
+        flags = _known(column_B, (context.LEAK, column_B.name, cfg))
+        if flags is None:
+            flags = checks.leaks_across_splits(column_A.astype(str).tolist(), column_B.tolist(), cfg)
         return ~_series(flags, column_B.index)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from pathlib import Path
 
 from corpus_kit.errors import InputError
@@ -32,8 +33,15 @@ def write_junit(report: ValidationReport, path: str | Path) -> None:
     _write(Path(path), report.to_junit())
 
 
-def _page_name(split: str) -> str:
-    return "all-splits.html" if split == "*" else f"{split}.html"
+def _page_name(label: str, taken: set[str]) -> str:
+    """Return a file name for the Data Docs page of a GX run, unique among `taken`."""
+    stem = "all-splits" if label == "*" else re.sub(r"[^\w.-]+", "_", label).strip("_") or "batch"
+    name, n = f"{stem}.html", 1
+    while name in taken:
+        n += 1
+        name = f"{stem}-{n}.html"
+    taken.add(name)
+    return name
 
 
 def write_data_docs(report: ValidationReport, directory: str | Path) -> Path:
@@ -43,9 +51,10 @@ def write_data_docs(report: ValidationReport, directory: str | Path) -> Path:
 
     directory = Path(directory)
     renderer, view = ValidationResultsPageRenderer(), DefaultJinjaPageView()
-    links = []
+    links: list[str] = []
+    taken: set[str] = set()
     for split, gx_result in report.gx_results:
-        name = _page_name(split)
+        name = _page_name(split, taken)
         _write(directory / name, view.render(renderer.render(gx_result)))
         verdict = "passed" if gx_result.success else "failed"
         links.append(f'<li><a href="{html.escape(name)}">{html.escape(split)}</a>: {verdict}</li>')

@@ -1,21 +1,34 @@
 """Run an expectation suite over the splits of a dataset in an ephemeral Great Expectations context.
 
-Every split is one pandas batch and gets every expectation except the cross-split ones, which run
-once on a batch of all splits with a `__split__` column naming where each row was read from. An
-exception inside a metric is reported by GX as a failed expectation with `exception_info`; it is
-turned into an error here, so a crash never reads as "validation failed".
+Each split goes to GX in pandas chunks of `batch_rows` rows, so memory does not grow with the
+dataset (see `validate_splits` for which expectation runs where; the dataset-wide facts of
+corpus-kit's own expectations come from `corpus_kit.validation.context`). Cross-split expectations
+run on chunks carrying a `__split__` column naming the split each row was read from; their results
+are reported once, for all splits ("*"). An exception inside a metric is reported by GX as a
+failed expectation with `exception_info`; it is turned into an error here, so a crash never reads
+as "validation failed".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from corpus_kit.validation.datasets import is_release, read_dataset
+from corpus_kit.engines.local import worker_count
+from corpus_kit.validation.datasets import (
+    SplitSource,
+    dataset_sources,
+    is_release,
+    iter_chunks,
+    source_rows,
+    source_schema,
+)
 from corpus_kit.validation.results import ID_SAMPLE, ExpectationResult, ValidationReport
 from corpus_kit.validation.suites import Suite, build_gx_suite, load_suite
 
@@ -36,7 +49,7 @@ def validate_path(
     the settings it was built with (the config in its manifest) unless `params` are given.
     """
     path = Path(path)
-    splits = read_dataset(path)
+    splits = dataset_sources(path)
     if suite is None:
         suite = "release" if is_release(path) else "corpus"
     if params is None and is_release(path):
@@ -61,38 +74,149 @@ def _release_params(release: Path) -> dict[str, Any] | None:
         return None
 
 
+#: Rows per chunk GX validates at once; memory per chunk, not per dataset.
+BATCH_ROWS = 10_000
+
+#: Expectations read only the column names and types, the same in every chunk: run on the first one.
+SCHEMA_TYPES = frozenset(
+    {
+        "expect_column_to_exist",
+        "expect_table_columns_to_match_set",
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_column_count_to_equal",
+        "expect_table_column_count_to_be_between",
+    }
+)
+
+#: Row-by-row GX expectations whose rows do not depend on each other: run chunk by chunk.
+ROW_TYPES = frozenset(
+    {
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_of_type",
+        "expect_column_values_to_be_in_type_list",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_values_to_match_regex_list",
+        "expect_column_values_to_not_match_regex_list",
+        "expect_column_values_to_match_like_pattern",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_value_lengths_to_equal",
+        "expect_column_pair_values_to_be_equal",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_select_column_values_to_be_unique_within_record",
+    }
+)
+
+#: Keys of an expectation's kwargs that name columns.
+_COLUMN_KEYS = ("column", "column_A", "column_B", "column_list")
+
+
 def validate_splits(
-    splits: Mapping[str, pa.Table], suite: str | Path, *, params: Mapping[str, Any] | None = None
+    splits: Mapping[str, SplitSource],
+    suite: str | Path,
+    *,
+    params: Mapping[str, Any] | None = None,
+    batch_rows: int = BATCH_ROWS,
+    workers: int = 0,
 ) -> ValidationReport:
     """Validate every split with `suite`, and the splits together with its cross-split expectations.
 
-    `params` replaces suite values the suite marks as parameters (e.g. `{"languages": ["en"]}`).
+    A split is a table or a list of Parquet files. GX sees each split in chunks of `batch_rows` rows:
+    schema expectations run on the first chunk, row-by-row ones (GX's listed in `ROW_TYPES` and
+    corpus-kit's, whose dataset-wide facts `corpus_kit.validation.context` computes first on
+    `workers` processes, 0: all cores) on every chunk, their counts summed; any other expectation
+    runs once on the whole split, read with only the columns it names. `params` replaces suite
+    values the suite marks as parameters (e.g. `{"languages": ["en"]}`).
     """
-    from corpus_kit.validation.expectations import CROSS_SPLIT_TYPES, SPLIT_COLUMN
+    from corpus_kit.validation.context import compute_context, use_context
 
     loaded = load_suite(suite, params)
     build_gx_suite(loaded)  # fails loudly on unknown types or kwargs before any work
-    per_split = _subset(loaded, lambda t: t not in CROSS_SPLIT_TYPES)
-    across = _subset(loaded, lambda t: t in CROSS_SPLIT_TYPES)
-    context = _context()
-    report = ValidationReport(suite=loaded.name, results=[])
-    for split, table in splits.items():
-        if per_split.expectations:
-            _run(context, per_split, split, table, report)
-    if across.expectations:
-        combined = pa.concat_tables(
-            [
-                t.append_column(SPLIT_COLUMN, pa.array([s] * t.num_rows, pa.string()))
-                for s, t in splits.items()
-            ],
-            promote_options="permissive",
-        )
-        _run(context, across, ALL_SPLITS, combined, report)
-    return report
+    bounds, start = {}, 0
+    for split, source in splits.items():
+        bounds[split] = (start, start + source_rows(source))
+        start = bounds[split][1]
+    facts = compute_context(splits, loaded.expectations, bounds, batch_rows, worker_count(workers))
+    plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]))
+    with use_context(facts):
+        for split, source in splits.items():
+            plan.run_split(split, source, bounds[split], batch_rows)
+    for split in [*splits, ALL_SPLITS]:
+        for i, entry in enumerate(loaded.expectations):
+            if (split, i) in plan.found:
+                plan.report.results.append(_merge(split, entry, plan.found[(split, i)]))
+    return plan.report
 
 
-def _subset(suite: Suite, keep) -> Suite:
-    return Suite(suite.name, suite.path, tuple(e for e in suite.expectations if keep(e["type"])))
+@dataclass
+class _Plan:
+    """Which expectations run on which frames of a split, and the chunk results found so far."""
+
+    suite: Suite
+    gx_context: Any
+    report: ValidationReport
+    found: dict[tuple[str, int], list[_ChunkResult]] = field(default_factory=dict)
+
+    def _pick(self, types: frozenset[str], exclude: frozenset[str] = frozenset()) -> list:
+        return [(i, e) for i, e in enumerate(self.suite.expectations) if e["type"] in types - exclude]
+
+    def run_split(self, split: str, source: SplitSource, bounds: tuple[int, int], batch_rows: int) -> None:
+        """Validate one split chunk by chunk, then run its whole-split expectations."""
+        from corpus_kit.validation.expectations import CROSS_SPLIT_TYPES, CUSTOM_TYPES, SPLIT_COLUMN
+
+        types = {e["type"] for e in self.suite.expectations}
+        rows = self._pick(ROW_TYPES | CUSTOM_TYPES, CROSS_SPLIT_TYPES)
+        schema = self._pick(SCHEMA_TYPES)
+        across = self._pick(CROSS_SPLIT_TYPES)
+        whole = self._pick(frozenset(types) - ROW_TYPES - CUSTOM_TYPES - SCHEMA_TYPES)
+        lo, hi = bounds
+        offset = lo
+        if hi - lo <= batch_rows:  # one chunk holds the whole split: one GX run for all
+            rows, whole = rows + whole, []
+        for chunk in iter_chunks(source, batch_rows):
+            end = offset + chunk.num_rows
+            label = split if chunk.num_rows == hi - lo else f"{split}[{offset - lo}:{end - lo}]"
+            picked = rows + (schema if offset == lo else [])
+            self._collect(split, sorted(picked), label, _frame(chunk, offset, lo))
+            if across:
+                tagged = chunk.append_column(SPLIT_COLUMN, pa.array([split] * chunk.num_rows, pa.string()))
+                self._collect(ALL_SPLITS, across, f"{label} ({ALL_SPLITS})", _frame(tagged, offset, lo))
+            offset = end
+        for i, entry in whole:
+            frame = _frame(_read_columns(source, entry["kwargs"]), lo, lo)
+            self._collect(split, [(i, entry)], f"{split} (whole split)", frame)
+
+    def _collect(self, split: str, picked: list, label: str, frame) -> None:
+        for i, result in _run(self.gx_context, self.suite, picked, label, frame, self.report):
+            self.found.setdefault((split, i), []).append(result)
+
+
+def _frame(table: pa.Table, offset: int, split_start: int):
+    """Return `table` as a pandas frame indexed by dataset row (`offset` for its first), with the
+    1-based row number in its split when it has no `id`."""
+    frame = table.to_pandas()
+    frame.index = range(offset, offset + len(frame))
+    if "id" not in frame.columns:
+        first = offset - split_start + 1
+        frame[ROW_COLUMN] = range(first, first + len(frame))
+    return frame
+
+
+def _read_columns(source: SplitSource, kwargs: Mapping[str, Any]) -> pa.Table:
+    """Return the whole split with only the columns `kwargs` name (and `id`, to name failing rows)."""
+    names = source_schema(source).names
+    wanted = {"id"}
+    for key in _COLUMN_KEYS:
+        value = kwargs.get(key)
+        wanted.update(value if isinstance(value, list) else [value] if isinstance(value, str) else [])
+    columns = [name for name in names if name in wanted]
+    if not columns:  # e.g. a row count: rows without columns
+        return pa.table({ROW_COLUMN: pa.array(range(1, source_rows(source) + 1), pa.int64())})
+    return pa.concat_tables(list(iter_chunks(source, BATCH_ROWS, columns)))
 
 
 def _context():
@@ -111,20 +235,24 @@ def _context():
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def _run(context, suite: Suite, split: str, table: pa.Table, report: ValidationReport) -> None:
-    frame = table.to_pandas()
-    if "id" in frame.columns:
-        index_column = "id"
-    else:
-        index_column = ROW_COLUMN
-        frame[ROW_COLUMN] = range(1, len(frame) + 1)
-    name = f"{suite.name}.{split}"
+@dataclass(frozen=True)
+class _ChunkResult:
+    result: ExpectationResult
+    missing_count: int
+
+
+def _run(context, suite: Suite, picked, label: str, frame, report: ValidationReport):
+    """Validate `frame` with the picked `(index, entry)` expectations; yield `(index, result)`."""
+    if not picked:
+        return
+    index_column = "id" if "id" in frame.columns else ROW_COLUMN
+    name = f"{suite.name}.{label}"
     source = context.data_sources.add_or_update_pandas(name)
     asset = source.add_dataframe_asset(name)
     batch = asset.add_batch_definition_whole_dataframe(name).get_batch(batch_parameters={"dataframe": frame})
-    gx_suite = build_gx_suite(suite)
+    subset = Suite(suite.name, suite.path, tuple(e for _, e in picked))
     result = batch.validate(
-        gx_suite,
+        build_gx_suite(subset),
         result_format={
             "result_format": "SUMMARY",
             "partial_unexpected_count": ID_SAMPLE,
@@ -132,9 +260,44 @@ def _run(context, suite: Suite, split: str, table: pa.Table, report: ValidationR
         },
     )
     by_id = {r.expectation_config.id: r for r in result.results}
-    for index, entry in enumerate(suite.expectations):
-        report.results.append(_result(split, entry, by_id[f"{index:04d}"], index_column))
-    report.gx_results.append((split, result))
+    report.gx_results.append((label, result))
+    for position, (i, entry) in enumerate(picked):
+        gx_result = by_id[f"{position:04d}"]
+        missing = (gx_result.result or {}).get("missing_count") or 0
+        yield i, _ChunkResult(_result(label, entry, gx_result, index_column), missing)
+
+
+def _merge(split: str, entry: dict[str, Any], parts: list[_ChunkResult]) -> ExpectationResult:
+    """Return one result from the results of an expectation on the chunks of a split."""
+    first = parts[0].result
+    if len(parts) == 1:
+        return dataclasses.replace(first, split=split)
+    counted = all(p.result.element_count is not None for p in parts)
+    elements = sum(p.result.element_count or 0 for p in parts)
+    unexpected = sum(p.result.unexpected_count or 0 for p in parts)
+    present = elements - sum(p.missing_count for p in parts)
+    if counted:  # a map result: the share of rows that pass, against `mostly`
+        success = present == 0 or (present - unexpected) / present >= entry["kwargs"].get("mostly", 1.0)
+    else:  # an observed value per chunk (e.g. a column's type): every chunk must pass
+        success = all(p.result.success for p in parts)
+    details: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.result.details.items():
+            if isinstance(value, list):
+                details[key] = (details.get(key, []) + value)[:ID_SAMPLE]
+            else:
+                details.setdefault(key, value)
+    exceptions = [p.result.exception for p in parts if p.result.exception]
+    return dataclasses.replace(
+        first,
+        split=split,
+        success=success,
+        element_count=elements if counted else None,
+        unexpected_count=unexpected if counted else None,
+        unexpected_ids=[i for p in parts for i in p.result.unexpected_ids][:ID_SAMPLE],
+        details=details,
+        exception="; ".join(dict.fromkeys(exceptions)) or None,
+    )
 
 
 def _result(split: str, entry: dict[str, Any], gx_result, index_column: str) -> ExpectationResult:

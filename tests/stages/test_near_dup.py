@@ -17,7 +17,7 @@ import pytest
 
 from corpus_kit.config import DedupConfig
 from corpus_kit.errors import ConfigError
-from corpus_kit.stages import near_dup
+from corpus_kit.stages import exact_dup, near_dup
 from corpus_kit.stages.exact_dup import fold_texts, word_hashes
 from corpus_kit.stages.near_dup import (
     DedupIndex,
@@ -159,7 +159,7 @@ def test_output_does_not_depend_on_row_order_batches_or_chunks(monkeypatch: pyte
     shuffled = table.take(order)
     batches = pa.concat_tables(dedup_keys(shuffled.slice(i, 5), CFG) for i in range(0, shuffled.num_rows, 5))
     assert cluster_duplicates(batches, CFG).equals(expected)
-    monkeypatch.setattr(near_dup, "_CHUNK_BYTES", 3000)  # many internal chunks, cut inside texts' runs
+    monkeypatch.setattr(exact_dup, "_CHUNK_BYTES", 3000)  # many internal chunks, cut inside texts' runs
     assert dedup_keys(table, CFG).equals(keys)
     assert cluster_duplicates(dedup_keys(shuffled, CFG), CFG).equals(expected)
 

@@ -6,11 +6,12 @@ import gzip
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from corpus_kit.errors import InputError
-from corpus_kit.validation.datasets import read_dataset
+from corpus_kit.validation.datasets import dataset_sources, iter_chunks, read_dataset, source_rows
 from tests.validation.corpora import release_table, seed_paragraphs, table, write_release
 
 
@@ -67,3 +68,25 @@ def test_bad_inputs_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match=r"expected a release folder, a .parquet file or folder"):
         read_dataset(tmp_path / "notes.txt")
+
+
+def test_chunks_span_files_in_row_order_and_fill_missing_columns(tmp_path: Path) -> None:
+    sizes = [5, 3, 4]
+    files = []
+    for index, size in enumerate(sizes):
+        rows = {
+            "id": [f"f{index}-{i}" for i in range(size)],
+            "text": [f"text {index} {i}" for i in range(size)],
+        }
+        if index != 1:
+            rows["url"] = [f"https://example.com/{index}/{i}" for i in range(size)]
+        files.append(tmp_path / f"{index}.parquet")
+        pq.write_table(pa.table(rows), files[-1])
+    [(split, source)] = dataset_sources(tmp_path).items()
+    assert (split, source, source_rows(source)) == ("data", files, 12)
+    chunks = list(iter_chunks(source, 4))
+    assert [c.num_rows for c in chunks] == [4, 4, 4]
+    whole = pa.concat_tables(chunks)
+    assert whole.column("id").to_pylist() == [f"f{f}-{i}" for f, n in enumerate(sizes) for i in range(n)]
+    assert whole.column("url").null_count == 3
+    assert [c.column_names for c in iter_chunks(source, 10, ["text"])] == [["text"], ["text"]]

@@ -118,10 +118,10 @@ def test_language_parameter_from_the_build() -> None:
 
 
 def test_exception_in_a_metric_is_an_error_not_a_failure(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(texts):
+    def broken(hashes):
         raise RuntimeError("dedup index unreadable")
 
-    monkeypatch.setattr(checks, "is_exact_duplicate", broken)
+    monkeypatch.setattr(checks, "repeated", broken)
     report = validate_splits({"train": table(seed_paragraphs()[:5])}, "corpus")
     errored = [(r.label, r.exception) for r in report.results if r.exception is not None]
     assert errored == [("expect_column_values_to_not_be_exact_duplicates(text)", "dedup index unreadable")]

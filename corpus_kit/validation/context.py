@@ -1,0 +1,331 @@
+"""Dataset-wide facts of a validation run, computed by streaming over the data before GX runs.
+
+Great Expectations validates one pandas batch in memory. To keep memory flat as datasets grow, the
+runner hands GX each split in chunks of rows, and computes beforehand, chunk by chunk and on all
+cores, what a chunk cannot know alone or what costs most per row, with corpus-kit's own stages:
+
+- the template lines of each split (the boilerplate check's repeated-line rule);
+- per row: leftover boilerplate, language outside the allowed set, exact and near duplicate of an
+  earlier row of its split, near duplicate in another split.
+
+What stays in memory per document: an 8-byte exact hash and the MinHash signature (`num_perm` x 4
+bytes) of each dedup setting the suite uses, and one flag per check. Chunk frames are indexed by row
+position in the dataset (splits in order, then rows), so a custom metric reads the flags of its rows
+by index. The metrics read the context while `active_context` returns one, and compute from their
+column otherwise (a GX user running corpus-kit's expectations on a batch of their own).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from corpus_kit.config import BoilerplateConfig, DedupConfig
+from corpus_kit.engines.local import map_ordered
+from corpus_kit.stages.exact_dup import exact_hashes
+from corpus_kit.stages.template_lines import TemplateLines, count_template_lines, merge_template_counts
+from corpus_kit.validation import checks
+from corpus_kit.validation.datasets import SplitSource, iter_chunks
+
+BOILERPLATE = "expect_column_values_to_have_no_boilerplate_lines"
+LANGUAGE = "expect_column_values_to_be_in_languages"
+EXACT = "expect_column_values_to_not_be_exact_duplicates"
+NEAR = "expect_column_values_to_not_be_near_duplicates"
+LEAK = "expect_column_pair_values_to_not_leak_across_splits"
+
+T = TypeVar("T")
+
+#: Flags of one check: `(kind, column, settings...)`; kinds are the expectation types above.
+FlagKey = tuple[Any, ...]
+
+_active: contextvars.ContextVar[ValidationContext | None] = contextvars.ContextVar("corpus_kit_validation")
+
+
+@dataclass
+class ValidationContext:
+    """Row flags (`True`: the row fails) over the whole dataset, and each split's template lines."""
+
+    bounds: dict[str, tuple[int, int]]  # split -> [first row, end row) in dataset positions
+    templates: dict[tuple[str, str, BoilerplateConfig], TemplateLines] = field(default_factory=dict)
+    flags: dict[FlagKey, np.ndarray] = field(default_factory=dict)
+    #: Exception messages of checks that raised, by expectation type; their metrics raise them.
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def split_at(self, row: int) -> str:
+        """Return the split holding dataset row `row`."""
+        return next(name for name, (lo, hi) in self.bounds.items() if lo <= row < hi)
+
+    def row_flags(self, key: FlagKey, index: pd.Index) -> list[bool] | None:
+        """Return the flags of the rows at `index`, or None when this check was not precomputed.
+
+        Raises `CheckError` when computing this check raised.
+        """
+        self._raise_error(key[0])
+        flags = self.flags.get(key)
+        return None if flags is None else flags[np.asarray(index, np.int64)].tolist()
+
+    def split_templates(self, column: str, cfg: BoilerplateConfig, index: pd.Index) -> TemplateLines | None:
+        """Return the template lines of the split the rows at `index` belong to."""
+        self._raise_error(BOILERPLATE)
+        if not len(index):
+            return None
+        return self.templates.get((self.split_at(int(index[0])), column, cfg))
+
+    def _raise_error(self, kind: str) -> None:
+        if kind in self.errors:
+            raise CheckError(self.errors[kind])
+
+
+class CheckError(RuntimeError):
+    """A check raised while the validation computed it over the dataset."""
+
+
+def active_context() -> ValidationContext | None:
+    """Return the context of the validation running now, if any."""
+    return _active.get()
+
+
+@contextlib.contextmanager
+def use_context(context: ValidationContext) -> Iterator[None]:
+    """Make `context` the one the custom metrics read, for the duration of the block."""
+    token = _active.set(context)
+    try:
+        yield
+    finally:
+        _active.reset(token)
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """What the suite's custom expectations need, by column."""
+
+    templates: frozenset[tuple[str, BoilerplateConfig]] = frozenset()
+    boilerplate: frozenset[tuple[str, BoilerplateConfig, float]] = frozenset()
+    languages: frozenset[tuple[str, Any, frozenset[str]]] = frozenset()
+    exact: frozenset[str] = frozenset()
+    dedup: frozenset[tuple[str, DedupConfig]] = frozenset()  # near and leak
+    near: frozenset[tuple[str, DedupConfig]] = frozenset()
+    leak: frozenset[tuple[str, DedupConfig]] = frozenset()
+
+    @property
+    def columns(self) -> list[str]:
+        names = {c for c, _ in self.templates} | {c for c, *_ in self.languages} | set(self.exact)
+        return sorted(names | {c for c, _ in self.dedup})
+
+
+def suite_needs(expectations: Sequence[Mapping[str, Any]]) -> _Needs:
+    """Return the precomputation the custom expectations of a suite use."""
+    sets: dict[str, set] = {name: set() for name in _Needs.__dataclass_fields__}
+    for entry in expectations:
+        kind, kwargs = entry["type"], entry["kwargs"]
+        if kind == BOILERPLATE:
+            sets["templates"].add((kwargs["column"], checks.template_config(kwargs)))
+            sets["boilerplate"].add(
+                (kwargs["column"], checks.boilerplate_config(kwargs), kwargs["min_score"])
+            )
+        elif kind == LANGUAGE and kwargs["allowed_languages"]:
+            allowed = frozenset(kwargs["allowed_languages"])
+            sets["languages"].add((kwargs["column"], checks.langid_config(kwargs), allowed))
+        elif kind == EXACT:
+            sets["exact"].add(kwargs["column"])
+        elif kind in (NEAR, LEAK):
+            column = kwargs["column"] if kind == NEAR else kwargs["column_B"]
+            cfg = checks.dedup_config(kwargs)
+            sets["dedup"].add((column, cfg))
+            sets["near" if kind == NEAR else "leak"].add((column, cfg))
+    return _Needs(**{name: frozenset(values) for name, values in sets.items()})
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A chunk of one split for a worker: its columns, first dataset row, and what to compute."""
+
+    table: pa.Table
+    split: str
+    start: int
+    needs: _Needs
+    templates: Mapping[tuple[str, BoilerplateConfig], TemplateLines] = field(default_factory=dict)
+
+
+def _attempt(errors: dict[str, str], kinds: Iterable[str], func: Callable[..., T], *args: Any) -> T | None:
+    """Return `func(*args)`, or None after recording its exception for the expectation types `kinds`.
+
+    As GX does for an exception inside a metric, the expectation then reports it (exit code 2).
+    """
+    try:
+        return func(*args)
+    except Exception as err:  # reported by the expectation, never swallowed
+        for kind in kinds:
+            errors.setdefault(kind, str(err) or type(err).__name__)
+        return None
+
+
+def _dedup_kinds(needs: _Needs, key: tuple[str, DedupConfig]) -> list[str]:
+    return [kind for kind, keys in ((NEAR, needs.near), (LEAK, needs.leak)) if key in keys]
+
+
+def _first_pass(chunk: _Chunk) -> dict[str, Any]:
+    """Template-line counts, exact hashes and dedup keys of a chunk (None where a check raised)."""
+    table, needs, errors = chunk.table, chunk.needs, {}
+    counts = {
+        (column, cfg): _attempt(
+            errors, [BOILERPLATE], count_template_lines, pa.table({"text": table.column(column)}), cfg
+        )
+        for column, cfg in needs.templates
+    }
+    hashes = {column: _attempt(errors, [EXACT], exact_hashes, table.column(column)) for column in needs.exact}
+    keys = {
+        (column, cfg): _attempt(
+            errors,
+            _dedup_kinds(needs, (column, cfg)),
+            checks.dedup_keys_of,
+            table.column(column),
+            chunk.start,
+            cfg,
+        )
+        for column, cfg in needs.dedup
+    }
+    return {"split": chunk.split, "counts": counts, "hashes": hashes, "keys": keys, "errors": errors}
+
+
+def _second_pass(chunk: _Chunk) -> dict[str, Any]:
+    """Boilerplate and language flags of a chunk's rows (None where a check raised)."""
+    table, needs, errors = chunk.table, chunk.needs, {}
+    flags: dict[FlagKey, np.ndarray | None] = {}
+    for column, cfg, min_score in needs.boilerplate:
+        templates = chunk.templates[(column, checks.template_config(dataclasses.asdict(cfg)))]
+        texts = [text or "" for text in table.column(column).to_pylist()]
+        flags[(BOILERPLATE, column, cfg, min_score)] = _attempt(
+            errors,
+            [BOILERPLATE],
+            checks.has_boilerplate,
+            texts,
+            cfg,
+            templates,
+            min_score,
+        )
+    for column, cfg, allowed in needs.languages:
+        texts = [text or "" for text in table.column(column).to_pylist()]
+        flags[(LANGUAGE, column, cfg, allowed)] = _attempt(
+            errors,
+            [LANGUAGE],
+            _outside,
+            texts,
+            cfg,
+            allowed,
+        )
+    return {"flags": flags, "errors": errors}
+
+
+def _outside(texts: list[str], cfg: Any, allowed: frozenset[str]) -> list[bool]:
+    return [lang not in allowed for lang in checks.detect_languages(texts, cfg)]
+
+
+def _chunks(
+    splits: Mapping[str, SplitSource],
+    needs: _Needs,
+    batch_rows: int,
+    templates: Callable[[str], Mapping] | None,
+) -> Iterator[_Chunk]:
+    start = 0
+    for split, source in splits.items():
+        for table in iter_chunks(source, batch_rows, needs.columns):
+            yield _Chunk(table, split, start, needs, templates(split) if templates else {})
+            start += table.num_rows
+
+
+def compute_context(
+    splits: Mapping[str, SplitSource],
+    expectations: Sequence[Mapping[str, Any]],
+    bounds: dict[str, tuple[int, int]],
+    batch_rows: int,
+    workers: int,
+) -> ValidationContext:
+    """Compute the context of a suite's custom expectations over `splits`, in two streaming passes."""
+    needs = suite_needs(expectations)
+    context = ValidationContext(bounds)
+    n = max((hi for _, hi in bounds.values()), default=0)
+    if not needs.columns or n == 0:
+        return context
+    workers = workers if n > batch_rows else 1
+    counts: dict[tuple[str, str, BoilerplateConfig], list[pa.Table]] = {}
+    hashes: dict[str, list[np.ndarray]] = {column: [] for column in needs.exact}
+    keys: dict[tuple[str, DedupConfig], list[pa.Table]] = {key: [] for key in needs.dedup}
+    for facts in map_ordered(_first_pass, _chunks(splits, needs, batch_rows, None), workers):
+        context.errors.update(facts["errors"])
+        for (column, cfg), table in facts["counts"].items():
+            counts.setdefault((facts["split"], column, cfg), []).append(table)
+        for column, values in facts["hashes"].items():
+            hashes[column].append(values)
+        for key, table in facts["keys"].items():
+            keys[key].append(table)
+    for (split, column, cfg), tables in counts.items():
+        if BOILERPLATE not in context.errors:
+            context.templates[(split, column, cfg)] = merge_template_counts(tables, cfg)
+    _duplicate_flags(context, needs, hashes, keys)
+    if (needs.boilerplate and BOILERPLATE not in context.errors) or needs.languages:
+
+        def split_templates(split: str) -> dict:
+            return {(c, cfg): t for (s, c, cfg), t in context.templates.items() if s == split}
+
+        parts: dict[FlagKey, list[np.ndarray | None]] = {}
+        for facts in map_ordered(_second_pass, _chunks(splits, needs, batch_rows, split_templates), workers):
+            context.errors.update(facts["errors"])
+            for key, values in facts["flags"].items():
+                parts.setdefault(key, []).append(values)
+        for key, values in parts.items():
+            if key[0] not in context.errors:
+                context.flags[key] = np.concatenate([np.asarray(v, bool) for v in values])
+    return context
+
+
+def _duplicate_flags(
+    context: ValidationContext,
+    needs: _Needs,
+    hashes: Mapping[str, list[np.ndarray]],
+    keys: Mapping[tuple[str, DedupConfig], list[pa.Table]],
+) -> None:
+    """Flag exact duplicates within a split, near duplicates within a split, and leaks across splits."""
+    bounds = list(context.bounds.values())
+    errors = context.errors
+    if EXACT not in errors:
+        for column, parts in hashes.items():
+
+            def exact(parts: list = parts) -> np.ndarray:
+                values = np.concatenate(parts)
+                flags = np.zeros(len(values), bool)
+                for lo, hi in bounds:
+                    flags[lo:hi] = checks.repeated(values[lo:hi])
+                return flags
+
+            _store(context, (EXACT, column), _attempt(errors, [EXACT], exact))
+    for (column, cfg), parts in keys.items():
+        if any(kind in errors for kind in _dedup_kinds(needs, (column, cfg))):
+            continue
+        table = pa.concat_tables(parts)
+        if (column, cfg) in needs.near:
+
+            def near(table: pa.Table = table, cfg: DedupConfig = cfg) -> np.ndarray:
+                flags = np.zeros(table.num_rows, bool)
+                for lo, hi in bounds:
+                    flags[lo:hi] = checks.near_duplicate_flags(table.slice(lo, hi - lo), cfg)
+                return flags
+
+            _store(context, (NEAR, column, cfg), _attempt(errors, [NEAR], near))
+        if (column, cfg) in needs.leak:
+            by_split = {name: table.slice(lo, hi - lo) for name, (lo, hi) in context.bounds.items()}
+            flags = _attempt(errors, [LEAK], checks.leak_flags, by_split, cfg, table.num_rows)
+            _store(context, (LEAK, column, cfg), flags)
+
+
+def _store(context: ValidationContext, key: FlagKey, flags: np.ndarray | None) -> None:
+    if flags is not None:
+        context.flags[key] = flags

@@ -1,0 +1,80 @@
+"""Validation in chunks and on several processes reports what one batch of the whole dataset reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from corpus_kit.validation import validate_path, validate_splits
+from corpus_kit.validation.datasets import dataset_sources
+from tests.validation.corpora import (
+    german_paragraphs,
+    near_copy,
+    release_table,
+    seed_paragraphs,
+    table,
+    write_release,
+)
+
+
+def _outcome(report) -> list[tuple]:
+    return [
+        (
+            r.split,
+            r.label,
+            r.success,
+            r.element_count,
+            r.unexpected_count,
+            r.unexpected_ids,
+            r.details,
+            r.exception,
+        )
+        for r in report.results
+    ]
+
+
+def _bad_corpus() -> list[str | None]:
+    """Seed paragraphs with a copy, a near copy, German text, a menu line and an empty row mixed in."""
+    paragraphs = seed_paragraphs()
+    return [
+        *paragraphs[:12],
+        paragraphs[3],
+        near_copy(paragraphs[5]),
+        *german_paragraphs(2),
+        "Home\nNews\nSport\nContact us\n" + paragraphs[20],
+        "",
+        *paragraphs[12:],
+    ]
+
+
+@pytest.mark.parametrize(("batch_rows", "workers"), [(5, 1), (7, 2)])
+def test_chunks_and_workers_change_nothing(batch_rows: int, workers: int) -> None:
+    splits = {"train": table(_bad_corpus())}
+    whole = validate_splits(splits, "corpus", workers=1)
+    chunked = validate_splits(splits, "corpus", batch_rows=batch_rows, workers=workers)
+    assert not whole.success and not whole.error
+    failed = {r.label for r in whole.results if not r.success}
+    assert {
+        "expect_column_values_to_not_be_exact_duplicates(text)",
+        "expect_column_values_to_not_be_near_duplicates(text)",
+        "expect_column_values_to_match_regex(text)",
+    } <= failed
+    assert _outcome(chunked) == _outcome(whole)
+    assert len(chunked.gx_results) > len(whole.gx_results)
+
+
+def test_release_in_chunks_finds_leaks_across_splits(tmp_path: Path) -> None:
+    paragraphs = seed_paragraphs()
+    train, test = paragraphs[:25], [*paragraphs[25:], near_copy(paragraphs[2])]
+    root = write_release(
+        tmp_path / "rel",
+        {"train": release_table(train, "train", "tr"), "test": release_table(test, "test", "te")},
+    )
+    whole = validate_path(root)
+    params = None
+    chunked = validate_splits(dataset_sources(root), "release", params=params, batch_rows=4, workers=2)
+    assert [r.unexpected_ids for r in chunked.results if r.split == "*"] == [
+        r.unexpected_ids for r in whole.results if r.split == "*"
+    ]
+    assert _outcome(chunked) == _outcome(whole)
