@@ -92,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--docs", type=Path, dest="docs_dir", help="write Great Expectations Data Docs (HTML) here"
     )
+    p.add_argument("--workers", type=int, default=0, help="processes for the checks (default: all cores)")
 
     p = sub.add_parser("report", help="threshold what-if report (HTML): what each setting would remove")
     p.add_argument("path", type=Path, help="a release folder, a Parquet file or folder, or a JSONL file")
@@ -211,7 +212,9 @@ def _cmd_package(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from corpus_kit.validation import run_validate_command
 
-    return run_validate_command(args.path, args.suite, args.json_path, args.junit_path, args.docs_dir)
+    return run_validate_command(
+        args.path, args.suite, args.json_path, args.junit_path, args.docs_dir, workers=args.workers
+    )
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -130,7 +130,7 @@ def test_validate_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
     raw = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     rows = [{"id": f"d{i}", "text": text} for i, text in enumerate([*raw, raw[0]])]  # page furniture, a copy
     Path("bad.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    assert main(["validate", "bad.jsonl", "--json", "bad.json"]) == 1
+    assert main(["validate", "bad.jsonl", "--json", "bad.json", "--workers", "2"]) == 1
     failed = {
         r["expectation_type"] for r in json.loads(Path("bad.json").read_text())["results"] if not r["success"]
     }

@@ -16,13 +16,16 @@ def run_validate_command(
     json_path: str | Path | None = None,
     junit_path: str | Path | None = None,
     docs_dir: str | Path | None = None,
+    *,
+    workers: int = 0,
 ) -> int:
     """Validate `path`, print the result table to stdout, write the requested files; return the exit code.
 
     Exit codes: 0 every expectation passed, 1 one failed, 2 a check raised (see `ValidationReport`).
-    The files are written whatever the outcome, so CI keeps the report of a failed run.
+    The files are written whatever the outcome, so CI keeps the report of a failed run. `workers`
+    processes compute the checks (0: all cores).
     """
-    report = validate_path(path, suite)
+    report = validate_path(path, suite, workers=workers)
     print(report.format_table(), file=sys.stdout)
     if json_path is not None:
         write_json(report, json_path)

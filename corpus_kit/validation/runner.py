@@ -41,12 +41,17 @@ ALL_SPLITS = "*"
 
 
 def validate_path(
-    path: str | Path, suite: str | Path | None = None, *, params: Mapping[str, Any] | None = None
+    path: str | Path,
+    suite: str | Path | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    workers: int = 0,
 ) -> ValidationReport:
     """Validate a release folder, a Parquet file or folder, or a JSONL file against `suite`.
 
     `suite` defaults to "release" for a release and "corpus" otherwise. A release is checked with
-    the settings it was built with (the config in its manifest) unless `params` are given.
+    the settings it was built with (the config in its manifest) unless `params` are given. Parquet
+    is read in chunks; `workers` processes compute the checks (0: all cores).
     """
     path = Path(path)
     splits = dataset_sources(path)
@@ -54,7 +59,7 @@ def validate_path(
         suite = "release" if is_release(path) else "corpus"
     if params is None and is_release(path):
         params = _release_params(path)
-    return validate_splits(splits, suite, params=params)
+    return validate_splits(splits, suite, params=params, workers=workers)
 
 
 def _release_params(release: Path) -> dict[str, Any] | None:
