@@ -237,7 +237,7 @@ def _validate(parts: list[Part], cfg: BuildConfig):
 def _write_release(
     staged: Path,
     parts: list[Part],
-    keys: pa.Table,
+    keys: pa.Table | Path,
     rejects: list[Reject],
     cfg: BuildConfig,
     stats: dict,
@@ -248,7 +248,7 @@ def _write_release(
     written = write_splits((_load(p) for p in parts), staged, cfg.splits.ratios, cfg.package)
     splits = tuple(SplitInfo(name, tuple(files), n, b) for name, (files, n, b) in written.items())
     release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **stats)
-    write_dedup_index(keys, staged / "dedup_index.parquet")
+    write_dedup_index(_load(keys), staged / "dedup_index.parquet")
     rows = rejects_table(sorted(rejects, key=lambda r: (r.source, r.record, r.reason))).to_pylist()
     write_text_atomic(staged / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
     dataset_dir = Path(cfg.resolve(cfg.package.output_dir)) / cfg.dataset.name
@@ -307,6 +307,23 @@ def _document_phase(
     return [t.cleaned for t in tasks], [t.keys for t in tasks], seconds
 
 
+def _dedup_and_split(
+    cleaned: list[Path], key_paths: list[Path], cfg: BuildConfig, rejects: list[Reject], work: Path
+) -> tuple[list[Path], Counter, Path]:
+    """Cluster duplicates and write the release rows by split; return them and the dedup keys file.
+
+    The keys go to the work folder, so neither they nor the clusters stay in memory while the
+    release is validated.
+    """
+    keys = pa.concat_tables([pq.read_table(p) for p in key_paths])
+    previous = _previous_index(cfg)
+    dups = cluster_duplicates(keys, cfg.dedup, previous)
+    exact = _exact_hashes(keys, *([previous.keys] if previous else []))
+    parts, quality = _finish(cleaned, dups, exact, cfg, rejects, work / "release")
+    pq.write_table(keys, work / "keys.parquet")
+    return parts, quality, work / "keys.parquet"
+
+
 def _stage_summaries(
     ingest: StageSummary, quality: Counter, rejects: list[Reject], kept: int, seconds: Counter
 ):
@@ -349,11 +366,7 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
         else:
             cleaned, key_paths, seconds = _document_phase(shards, cfg, work, ingest.docs_out)
         start = time.perf_counter()
-        keys = pa.concat_tables([pq.read_table(p) for p in key_paths])
-        previous = _previous_index(cfg)
-        dups = cluster_duplicates(keys, cfg.dedup, previous)
-        exact = _exact_hashes(keys, *([previous.keys] if previous else []))
-        parts, quality = _finish(cleaned, dups, exact, cfg, rejects, work / "release")
+        parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
         seconds["dedup"] += time.perf_counter() - start
         kept = _rows(parts)
         if ingest.docs_in != kept + len(rejects):
@@ -366,7 +379,7 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
 
 def package_release(
     parts: list[Part],
-    keys: pa.Table,
+    keys: pa.Table | Path,
     rejects: list[Reject],
     cfg: BuildConfig,
     documents_in: int,
@@ -374,7 +387,8 @@ def package_release(
 ) -> BuildReport:
     """Validate release rows and write them as release `cfg.dataset.version`.
 
-    `parts` are tables or Parquet files of release rows with `split` set, read one at a time.
+    `parts` are tables or Parquet files of release rows with `split` set, read one at a time;
+    `keys` the dedup keys of the kept documents (a table or its Parquet file).
 
     Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
     exists with other content. The release appears with one rename, or not at all.
