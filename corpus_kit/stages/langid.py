@@ -62,6 +62,10 @@ _MIN_LETTER_PROB = 1e-4
 _Word = tuple[list[int], int, int, int]  # profile rows of the n-grams; letters, unknown, foreign letters
 _WORD_CACHE_SIZE = 50_000
 _CACHED_WORD_CHARS = 40
+_MISFIT_ERRORS = 2.0  # standard errors of the mean trigram log-probability added to `max_misfit`
+# langdetect's normalisation maps Hangul syllables, kana and Han ideographs to a few class
+# characters, so trigram fit says nothing about these languages: rule 5 leaves them alone.
+_COLLAPSED = ("ja", "ko", "zh-cn", "zh-tw")
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,10 @@ class _Model:
     foreign: frozenset[str]  # letters of scripts no profile uses
     ko: int
     ja: int
+    trigram: np.ndarray  # bool, (n-grams,): the row is a trigram
+    expected: np.ndarray  # (languages,): mean log-prob of a trigram drawn from the language's profile
+    spread: np.ndarray  # (languages,): its standard deviation
+    collapsed: frozenset[int]  # languages rule 5 does not apply to (`_COLLAPSED`)
     words: dict[str, _Word] = field(default_factory=dict)  # cache of `_read_word`
 
 
@@ -106,15 +114,27 @@ def _model(seed: int) -> _Model:
         for g, p in zip(grams, probs.max(axis=1).tolist(), strict=True)
         if len(g) == 1 and p >= _MIN_LETTER_PROB
     }
+    log_prob = np.log(probs + smoothing)
+    trigram = np.array([len(g) == 3 for g in grams])
     return _Model(
         langs=langs,
         rows={g: i for i, g in enumerate(grams)},
-        log_prob=np.log(probs + smoothing).astype(np.float32),
+        log_prob=log_prob.astype(np.float32),
         table=table,
         **_unknown_letters(frequent, table),
         ko=langs.index("ko"),
         ja=langs.index("ja"),
+        trigram=trigram,
+        **_trigram_fit(probs[trigram], log_prob[trigram]),
+        collapsed=frozenset(langs.index(lang) for lang in _COLLAPSED),
     )
+
+
+def _trigram_fit(probs: np.ndarray, log_prob: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the mean and standard deviation of the log-prob of a trigram drawn from each profile."""
+    expected = (probs * log_prob).sum(axis=0)
+    variance = (probs * log_prob**2).sum(axis=0) - expected**2
+    return {"expected": expected, "spread": np.sqrt(np.maximum(variance, 0.0))}
 
 
 def _unknown_letters(frequent: set[str], table: dict[int, str]) -> dict[str, frozenset[str]]:
@@ -226,7 +246,9 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     if foreign > cfg.max_unknown_script * letters or unknown > cfg.max_unknown_letters * letters:
         return UNDETERMINED, 0.0, 0.0
     # Sequential sums (reduceat, then axis 0 of a 2-D array): the same bits in every process.
-    per_line = np.add.reduceat(model.log_prob[np.array(rows)], np.array(starts), axis=0, dtype=np.float64)
+    found = np.array(rows)
+    scores = model.log_prob[found]
+    per_line = np.add.reduceat(scores, np.array(starts), axis=0, dtype=np.float64)
     if "\uac00" not in normal:  # NGram.normalize maps every Hangul syllable to U+AC00
         per_line[:, model.ko] = -np.inf
     if "\u3042" not in normal and "\u30a2" not in normal:  # ... every hiragana / katakana to U+3042 / U+30A2
@@ -235,7 +257,7 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     best = int(np.argmax(total))
     prob = 1.0 / math.fsum(math.exp(s - total[best]) for s in total.tolist())
     prob = round(prob, 6)
-    if prob < cfg.min_prob:
+    if prob < cfg.min_prob or _misfit(model, found, scores[:, best], total, best, cfg):
         return UNDETERMINED, prob, 0.0
     counted = [
         (w, int(np.argmax(s)) == best)
@@ -244,6 +266,25 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     ]
     mix = sum(w for w, same in counted if same) / sum(w for w, _ in counted) if counted else 1.0
     return model.langs[best], prob, round(mix, 6)
+
+
+def _misfit(
+    model: _Model, found: np.ndarray, scores: np.ndarray, total: np.ndarray, best: int, cfg: LangidConfig
+) -> bool:
+    """Return whether rule 5 applies: the text fits its best language poorly and only narrowly.
+
+    `scores` are the log-probs of the `found` n-gram rows under the best language, `total` the text's
+    log-likelihood per language.
+    """
+    if best in model.collapsed:
+        return False
+    margin = total[best] - np.partition(total, -2)[-2]
+    trigrams = scores[model.trigram[found]]
+    if margin >= cfg.min_margin * len(found) or not len(trigrams):
+        return False
+    misfit = model.expected[best] - trigrams.sum(dtype=np.float64) / len(trigrams)
+    error = model.spread[best] / math.sqrt(len(trigrams))
+    return bool(misfit > cfg.max_misfit + _MISFIT_ERRORS * error)
 
 
 def detect_language(text: str, cfg: LangidConfig) -> tuple[str, float]:
