@@ -21,20 +21,36 @@ A text is `und` when, in this order:
    (Armenian, Georgian, Ethiopic, ...: langdetect has no language written in them);
 3. more than `max_unknown_letters` of them are letters no profile uses, of scripts it does use
    (Kazakh "қ", Azerbaijani "ə", Esperanto "ĉ", Belarusian "ў", Icelandic "ð", ...);
-4. the posterior of the best language is below `min_prob`.
+4. the posterior of the best language is below `min_prob`;
+5. the text fits its best language badly and only narrowly: both
+   a. misfit: the mean of ``log(p(trigram | best) + 0.5 / 10000)`` over the text's trigrams found in
+      some profile is below that language's expected value for a trigram drawn from its own profile
+      (``sum p log(p + 0.5 / 10000)`` over its trigrams) by more than ``max_misfit`` nats plus two
+      standard errors (the profile's standard deviation of that log-prob over the square root of
+      the number of trigrams, so short texts need a bigger misfit), and
+   b. margin: the best language's log-likelihood leads the second's by less than `min_margin`
+      nats per n-gram found;
+   not applied when the best language is Chinese, Japanese or Korean (langdetect's normalisation
+   folds Han ideographs, kana and Hangul syllables into a few class characters, so their profiles
+   hold almost no trigrams to fit).
 Korean is only a candidate when the text has Hangul, Japanese only when it has kana (langdetect's
 Korean profile holds Han characters and otherwise wins some Chinese texts).
 
-Languages langdetect lacks but whose script it knows (Basque, Icelandic, Zulu, Bosnian, ...) mostly
-come out as their nearest supported neighbour: rule 4 catches only the uncertain ones. Stricter
-rules on how well the text fits its language's profile cost more accuracy on supported languages
-than the evaluation allows (see the README). Rule 3 also catches supported languages whose text was
-decoded with the wrong code page (Turkish "ş" read as Latin-1 "þ") when such letters are frequent.
+Rules 2 and 3 catch languages langdetect lacks by their letters, rule 5 by their n-grams: a Zulu
+sentence best fits Swahili, but far worse than Swahili text fits the Swahili profile. Languages that
+are close relatives of a supported one (Bosnian and Serbian of Croatian and Macedonian, Malay of
+Indonesian, Nynorsk of Norwegian) and some others (Latin, Esperanto, Belarusian) fit their neighbour
+about as well as its own text does and keep its label; so do most single words and word pairs, where
+a few n-grams cannot tell a misfit from chance. Rule 5's thresholds are set so that accuracy on the
+supported languages of every kind of text stays at least that of plain langdetect; a stricter rule
+labels more unsupported text `und` but costs that accuracy first on sentences (see the README).
+Rule 3 also catches supported languages whose text was decoded with the wrong code page (Turkish
+"ş" read as Latin-1 "þ") when such letters are frequent.
 
 Columns: `lang` (langdetect's codes: `en`, `de`, `zh-cn`, ...; `und`), `lang_prob` (posterior of
-the best language, rounded to 6 decimals; 0.0 under rules 1 to 3), `lang_mix` (share of the
-letters of the read lines of at least `mix_min_chars` letters whose own best language is `lang`;
-1.0 when no line is that long; 0.0 for `und`).
+the best language, rounded to 6 decimals, kept under rules 4 and 5; 0.0 under rules 1 to 3),
+`lang_mix` (share of the letters of the read lines of at least `mix_min_chars` letters whose own
+best language is `lang`; 1.0 when no line is that long; 0.0 for `und`).
 """
 
 from __future__ import annotations
