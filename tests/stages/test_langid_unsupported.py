@@ -5,6 +5,8 @@ The sentences below were written for these tests (they are not from the evaluati
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 
 from corpus_kit.config import LangidConfig
@@ -98,3 +100,13 @@ def test_config_rejects_negative_thresholds() -> None:
         LangidConfig(max_misfit=-1)
     with pytest.raises(ConfigError, match=r"langid.min_margin = -0.1 must be at least 0"):
         LangidConfig(min_margin=-0.1)
+
+
+def _detect_all(texts: list[str]) -> list[tuple[str, float]]:
+    return [detect_language(text, LangidConfig()) for text in texts]
+
+
+def test_rule_5_gives_the_same_results_in_a_spawned_worker() -> None:
+    texts = [text for _, text, _ in CAUGHT + MISSED] + [text for _, text in SUPPORTED]
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(_detect_all, (texts[::-1],)) == _detect_all(texts)[::-1]
