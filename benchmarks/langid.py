@@ -5,7 +5,8 @@ Part 1, speed: texts/s on benchmark corpus documents (make one with
 corpus-kit's `detect_languages` and for `langdetect.detect` (seed 0) on the full text, plus the share
 of documents labelled as in the corpus truth sidecar (`bg` for the Bulgarian documents, else `en`).
 Part 2, accuracy: every Nth text of the shared language-identification set, accuracy per kind on
-languages langdetect supports and the share of unsupported-language texts labelled `und`.
+languages langdetect supports and the share of unsupported-language texts labelled `und`, overall
+(`und_on_unsupported`) and per kind (`und_<kind>`).
 Rates are texts per CPU second of this process.
 
 Usage: python benchmarks/langid.py [--corpus C2K.jsonl] [--docs 500] [--every 20] [--data DIR]
@@ -93,9 +94,10 @@ def bench_accuracy(data: Path, every: int, cfg: LangidConfig) -> None:
         secs = time.process_time() - start
         right: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
         for r, lang in zip(rows, got, strict=True):
-            key = r["kind"] if r["langdetect_code"] else "und_on_unsupported"
-            right[key][0] += lang == (r["langdetect_code"] or "und")
-            right[key][1] += 1
+            keys = [r["kind"]] if r["langdetect_code"] else ["und_on_unsupported", f"und_{r['kind']}"]
+            for key in keys:
+                right[key][0] += lang == (r["langdetect_code"] or "und")
+                right[key][1] += 1
         scores = "  ".join(f"{k} {a / n:.4f} ({n})" for k, (a, n) in sorted(right.items()))
         print(f"  {name:<11} {len(rows) / secs:8.0f} texts/s   {scores}")
 

@@ -105,6 +105,11 @@ class LangidConfig:
     min_prob: float = 0.5  # posterior of the best language below this gives `und`
     max_unknown_script: float = 0.5  # share of letters in scripts no langdetect profile uses, above: `und`
     max_unknown_letters: float = 0.05  # share of other letters no profile uses, above this: `und`
+    # A text whose trigrams fit its best language worse than that language's own profile by more
+    # than `max_misfit` nats per trigram (plus two standard errors), while that language leads the
+    # second by under `min_margin` nats per n-gram, is `und` (languages langdetect lacks).
+    max_misfit: float = 1.4
+    min_margin: float = 0.2
     sample_chars: int = 600  # characters of a long text that are read, from `sample_parts` places
     sample_parts: int = 3
     mix_min_chars: int = 20  # lines with fewer letters are left out of `lang_mix`
@@ -116,6 +121,9 @@ class LangidConfig:
         for name in ("min_prob", "max_unknown_script", "max_unknown_letters"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ConfigError(f"langid.{name} = {getattr(self, name)} is not between 0 and 1")
+        for name in ("max_misfit", "min_margin"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"langid.{name} = {getattr(self, name)} must be at least 0")
 
 
 @dataclass(frozen=True)

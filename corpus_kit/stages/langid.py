@@ -21,20 +21,36 @@ A text is `und` when, in this order:
    (Armenian, Georgian, Ethiopic, ...: langdetect has no language written in them);
 3. more than `max_unknown_letters` of them are letters no profile uses, of scripts it does use
    (Kazakh "қ", Azerbaijani "ə", Esperanto "ĉ", Belarusian "ў", Icelandic "ð", ...);
-4. the posterior of the best language is below `min_prob`.
+4. the posterior of the best language is below `min_prob`;
+5. the text fits its best language badly and only narrowly: both
+   a. misfit: the mean of ``log(p(trigram | best) + 0.5 / 10000)`` over the text's trigrams found in
+      some profile is below that language's expected value for a trigram drawn from its own profile
+      (``sum p log(p + 0.5 / 10000)`` over its trigrams) by more than ``max_misfit`` nats plus two
+      standard errors (the profile's standard deviation of that log-prob over the square root of
+      the number of trigrams, so short texts need a bigger misfit), and
+   b. margin: the best language's log-likelihood leads the second's by less than `min_margin`
+      nats per n-gram found;
+   not applied when the best language is Chinese, Japanese or Korean (langdetect's normalisation
+   folds Han ideographs, kana and Hangul syllables into a few class characters, so their profiles
+   hold almost no trigrams to fit).
 Korean is only a candidate when the text has Hangul, Japanese only when it has kana (langdetect's
 Korean profile holds Han characters and otherwise wins some Chinese texts).
 
-Languages langdetect lacks but whose script it knows (Basque, Icelandic, Zulu, Bosnian, ...) mostly
-come out as their nearest supported neighbour: rule 4 catches only the uncertain ones. Stricter
-rules on how well the text fits its language's profile cost more accuracy on supported languages
-than the evaluation allows (see the README). Rule 3 also catches supported languages whose text was
-decoded with the wrong code page (Turkish "ş" read as Latin-1 "þ") when such letters are frequent.
+Rules 2 and 3 catch languages langdetect lacks by their letters, rule 5 by their n-grams: a Zulu
+sentence best fits Swahili, but far worse than Swahili text fits the Swahili profile. Languages that
+are close relatives of a supported one (Bosnian and Serbian of Croatian and Macedonian, Malay of
+Indonesian, Nynorsk of Norwegian) and some others (Latin, Esperanto, Belarusian) fit their neighbour
+about as well as its own text does and keep its label; so do most single words and word pairs, where
+a few n-grams cannot tell a misfit from chance. Rule 5's thresholds are set so that accuracy on the
+supported languages of every kind of text stays at least that of plain langdetect; a stricter rule
+labels more unsupported text `und` but costs that accuracy first on sentences (see the README).
+Rule 3 also catches supported languages whose text was decoded with the wrong code page (Turkish
+"ş" read as Latin-1 "þ") when such letters are frequent.
 
 Columns: `lang` (langdetect's codes: `en`, `de`, `zh-cn`, ...; `und`), `lang_prob` (posterior of
-the best language, rounded to 6 decimals; 0.0 under rules 1 to 3), `lang_mix` (share of the
-letters of the read lines of at least `mix_min_chars` letters whose own best language is `lang`;
-1.0 when no line is that long; 0.0 for `und`).
+the best language, rounded to 6 decimals, kept under rules 4 and 5; 0.0 under rules 1 to 3),
+`lang_mix` (share of the letters of the read lines of at least `mix_min_chars` letters whose own
+best language is `lang`; 1.0 when no line is that long; 0.0 for `und`).
 """
 
 from __future__ import annotations
@@ -62,6 +78,10 @@ _MIN_LETTER_PROB = 1e-4
 _Word = tuple[list[int], int, int, int]  # profile rows of the n-grams; letters, unknown, foreign letters
 _WORD_CACHE_SIZE = 50_000
 _CACHED_WORD_CHARS = 40
+_MISFIT_ERRORS = 2.0  # standard errors of the mean trigram log-probability added to `max_misfit`
+# langdetect's normalisation maps Hangul syllables, kana and Han ideographs to a few class
+# characters, so trigram fit says nothing about these languages: rule 5 leaves them alone.
+_COLLAPSED = ("ja", "ko", "zh-cn", "zh-tw")
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,10 @@ class _Model:
     foreign: frozenset[str]  # letters of scripts no profile uses
     ko: int
     ja: int
+    trigram: np.ndarray  # bool, (n-grams,): the row is a trigram
+    expected: np.ndarray  # (languages,): mean log-prob of a trigram drawn from the language's profile
+    spread: np.ndarray  # (languages,): its standard deviation
+    collapsed: frozenset[int]  # languages rule 5 does not apply to (`_COLLAPSED`)
     words: dict[str, _Word] = field(default_factory=dict)  # cache of `_read_word`
 
 
@@ -106,15 +130,27 @@ def _model(seed: int) -> _Model:
         for g, p in zip(grams, probs.max(axis=1).tolist(), strict=True)
         if len(g) == 1 and p >= _MIN_LETTER_PROB
     }
+    log_prob = np.log(probs + smoothing)
+    trigram = np.array([len(g) == 3 for g in grams])
     return _Model(
         langs=langs,
         rows={g: i for i, g in enumerate(grams)},
-        log_prob=np.log(probs + smoothing).astype(np.float32),
+        log_prob=log_prob.astype(np.float32),
         table=table,
         **_unknown_letters(frequent, table),
         ko=langs.index("ko"),
         ja=langs.index("ja"),
+        trigram=trigram,
+        **_trigram_fit(probs[trigram], log_prob[trigram]),
+        collapsed=frozenset(langs.index(lang) for lang in _COLLAPSED),
     )
+
+
+def _trigram_fit(probs: np.ndarray, log_prob: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the mean and standard deviation of the log-prob of a trigram drawn from each profile."""
+    expected = (probs * log_prob).sum(axis=0)
+    variance = (probs * log_prob**2).sum(axis=0) - expected**2
+    return {"expected": expected, "spread": np.sqrt(np.maximum(variance, 0.0))}
 
 
 def _unknown_letters(frequent: set[str], table: dict[int, str]) -> dict[str, frozenset[str]]:
@@ -226,7 +262,9 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     if foreign > cfg.max_unknown_script * letters or unknown > cfg.max_unknown_letters * letters:
         return UNDETERMINED, 0.0, 0.0
     # Sequential sums (reduceat, then axis 0 of a 2-D array): the same bits in every process.
-    per_line = np.add.reduceat(model.log_prob[np.array(rows)], np.array(starts), axis=0, dtype=np.float64)
+    found = np.array(rows)
+    scores = model.log_prob[found]
+    per_line = np.add.reduceat(scores, np.array(starts), axis=0, dtype=np.float64)
     if "\uac00" not in normal:  # NGram.normalize maps every Hangul syllable to U+AC00
         per_line[:, model.ko] = -np.inf
     if "\u3042" not in normal and "\u30a2" not in normal:  # ... every hiragana / katakana to U+3042 / U+30A2
@@ -235,7 +273,7 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     best = int(np.argmax(total))
     prob = 1.0 / math.fsum(math.exp(s - total[best]) for s in total.tolist())
     prob = round(prob, 6)
-    if prob < cfg.min_prob:
+    if prob < cfg.min_prob or _misfit(model, found, scores[:, best], total, best, cfg):
         return UNDETERMINED, prob, 0.0
     counted = [
         (w, int(np.argmax(s)) == best)
@@ -244,6 +282,25 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     ]
     mix = sum(w for w, same in counted if same) / sum(w for w, _ in counted) if counted else 1.0
     return model.langs[best], prob, round(mix, 6)
+
+
+def _misfit(
+    model: _Model, found: np.ndarray, scores: np.ndarray, total: np.ndarray, best: int, cfg: LangidConfig
+) -> bool:
+    """Return whether rule 5 applies: the text fits its best language poorly and only narrowly.
+
+    `scores` are the log-probs of the `found` n-gram rows under the best language, `total` the text's
+    log-likelihood per language.
+    """
+    if best in model.collapsed:
+        return False
+    margin = total[best] - np.partition(total, -2)[-2]
+    trigrams = scores[model.trigram[found]]
+    if margin >= cfg.min_margin * len(found) or not len(trigrams):
+        return False
+    misfit = model.expected[best] - trigrams.sum(dtype=np.float64) / len(trigrams)
+    error = model.spread[best] / math.sqrt(len(trigrams))
+    return bool(misfit > cfg.max_misfit + _MISFIT_ERRORS * error)
 
 
 def detect_language(text: str, cfg: LangidConfig) -> tuple[str, float]:
