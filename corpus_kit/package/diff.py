@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import xxhash
 
 from corpus_kit.package.manifest import read_manifest
 from corpus_kit.package.naming import split_of_shard
+
+_BATCH_ROWS = 10_000  # rows read at a time: memory holds digests, not texts
 
 
 @dataclass(frozen=True)
@@ -24,17 +27,19 @@ class ReleaseDiff:
 
 
 def _read(release: Path) -> tuple[dict[str, str], Counter]:
+    """Return a digest of each document's text and split by id, and the removed-line reason counts."""
     digests: dict[str, str] = {}
     reasons: Counter = Counter()
     for shard in sorted((release / "data").glob("*.parquet")):
         if split_of_shard(shard) is None:
             continue
-        table = pq.read_table(shard, columns=["id", "text", "split", "removed_lines"])
-        hashes = pc.binary_join_element_wise(table.column("text"), table.column("split"), "\x00")
-        for doc_id, digest in zip(table.column("id").to_pylist(), hashes.to_pylist(), strict=True):
-            digests[doc_id] = digest
-        flat = pc.list_flatten(table.column("removed_lines"))
-        reasons.update(pc.struct_field(flat, "reason").to_pylist())
+        columns = ["id", "text", "split", "removed_lines"]
+        for batch in pq.ParquetFile(shard).iter_batches(batch_size=_BATCH_ROWS, columns=columns):
+            ids, texts, splits = (batch.column(name).to_pylist() for name in ("id", "text", "split"))
+            for doc_id, text, split in zip(ids, texts, splits, strict=True):
+                digests[doc_id] = xxhash.xxh3_128_hexdigest(f"{split}\x00{text}".encode())
+            flat = pc.list_flatten(batch.column("removed_lines"))
+            reasons.update(pc.struct_field(flat, "reason").to_pylist())
     return digests, reasons
 
 

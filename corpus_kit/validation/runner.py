@@ -264,6 +264,7 @@ def _run(context, suite: Suite, picked, label: str, frame, report: ValidationRep
             "unexpected_index_column_names": [index_column],
         },
     )
+    context.data_sources.delete(name)  # the data source holds the frame: free it with the chunk
     by_id = {r.expectation_config.id: r for r in result.results}
     report.gx_results.append((label, result))
     for position, (i, entry) in enumerate(picked):
