@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,15 @@ def _isolated_hub(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.delenv("HF_TOKEN", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _restore_log_level() -> Iterator[None]:
+    """Undo the level `corpus-kit` CLI runs set on the package logger, so tests do not leak it."""
+    package_logger = logging.getLogger("corpus_kit")
+    level = package_logger.level
+    yield
+    package_logger.setLevel(level)
 
 
 def shared_data(*parts: str) -> Path:
