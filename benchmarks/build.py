@@ -4,7 +4,8 @@ For each size: make the corpus with ``../shared/bench/make_corpus.py`` (needs ge
 the work folder), run ``corpus-kit -q build`` on it as a subprocess, then datatrove's pipeline
 (``benchmarks/datatrove_pipeline.py``) in a separate venv that this script creates in the work
 folder. A sampler thread records the resident memory of each whole process tree every 0.1 s.
-Prints per-stage and overall docs/s, MB/s and peak RSS, the ratios, and a Markdown table.
+Prints per-stage and overall docs/s, MB/s and peak RSS, the time of ``corpus-kit validate`` on each
+built release against the build's, the ratios, and a Markdown table.
 
 Usage: python benchmarks/build.py [--sizes 20000,100000] [--workers 2] [--skip-datatrove]
            [--skip-corpus-kit] [--datatrove-docs N] [--template-index] [--max-rss-mb MB] [--workdir DIR]
@@ -313,6 +314,16 @@ def bench_datatrove(corpus: Path, workdir: Path, workers: int, limit: int, max_r
     return {"run": run, "docs": n_docs, "bytes": n_bytes, "stages": result["stages"]}
 
 
+def bench_validate(release: Path, workdir: Path, workers: int, max_rss_mb: float) -> Run:
+    """Run `corpus-kit validate` on a built release (every split, the release suite) and time it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-m", "corpus_kit.cli", "-q", "validate", str(release), "--workers", str(workers)]
+    run = run_monitored(cmd, workdir, env, {}, workdir / "validate.log", max_rss_mb)
+    if run.returncode not in (0, 1):
+        raise SystemExit(f"corpus-kit validate failed ({run.returncode}); see {workdir / 'validate.log'}")
+    return run
+
+
 def rate(n: float, seconds: float) -> float:
     return n / seconds if seconds > 0 else float("nan")
 
@@ -446,6 +457,15 @@ def main(argv: list[str] | None = None) -> int:
             ck_row = report_corpus_kit(n_docs, n_bytes, ck)
             rows.append(ck_row)
             peaks[size] = ck
+            if ck["summary"]:
+                kept = ck["summary"]["documents_out"]
+                release = Path(ck["summary"]["release"])
+                val = bench_validate(release, release.parents[2], args.workers, args.max_rss_mb)
+                print(
+                    f"validate the release on its own (exit {val.returncode}): {val.wall:.1f} s wall, "
+                    f"{rate(kept, val.wall):.0f} docs/s, peak RSS {val.peak_mb():.0f} MB (tree); "
+                    f"{val.wall / ck['run'].wall:.2f}x the build's {ck['run'].wall:.1f} s"
+                )
         if not args.skip_datatrove:
             print(f"(load average {os.getloadavg()[0]:.1f} before datatrove)")
             dt_row = report_datatrove(
