@@ -50,7 +50,7 @@ _HEADING_MAX_WORDS = 15
 _PREDICT_ROWS = 256
 # Lines whose features are computed together: enough to spread NumPy's per-call cost thin, few
 # enough to keep the feature arrays small.
-_BATCH_LINES = 16384
+_BATCH_LINES = 4096
 
 # Rules: lines removed whatever the model says.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
