@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from functools import cache
-from itertools import chain, pairwise
+from itertools import chain, pairwise, repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -155,24 +154,14 @@ def stopwords() -> dict[str, frozenset[str]]:
 
 
 @cache
-def _stopword_languages() -> dict[str, tuple[str, ...]]:
-    """Map each stopword to the languages whose list holds it."""
-    langs: dict[str, list[str]] = {}
-    for lang, words in sorted(stopwords().items()):
+def _stopword_languages() -> dict[str, int]:
+    """Map each stopword to the languages whose list holds it: bit i stands for the i-th language
+    in sorted order."""
+    langs: dict[str, int] = {}
+    for bit, (_, words) in enumerate(sorted(stopwords().items())):
         for word in words:
-            langs.setdefault(word, []).append(lang)
-    return {word: tuple(found) for word, found in langs.items()}
-
-
-def _page_stopwords(words_per_line: list[list[str]]) -> frozenset[str]:
-    """Pick the stopword list that covers most words of the page (a cheap language guess)."""
-    index = _stopword_languages()
-    counts = dict.fromkeys(sorted(stopwords()), 0)
-    for word, times in Counter(chain.from_iterable(words_per_line)).items():
-        for lang in index.get(word, ()):
-            counts[lang] += times
-    best = max(counts, key=lambda lang: counts[lang])
-    return stopwords()[best]
+            langs[word] = langs.get(word, 0) | 1 << bit
+    return langs
 
 
 class _Pages(NamedTuple):
@@ -334,14 +323,20 @@ def _slug_features(
     return cover, share
 
 
-def _stopword_counts(words_per_line: list[list[str]], pages: _Pages) -> np.ndarray:
-    """Number of words of each line in its page's stopword list (see `_page_stopwords`)."""
-    counts = np.zeros(len(words_per_line), dtype=np.int64)
-    for start, end in _spans(pages):
-        page_words = words_per_line[start:end]
-        stop = _page_stopwords(page_words)
-        counts[start:end] = [sum(map(stop.__contains__, words)) for words in page_words]
-    return counts
+def _stopword_counts(words: _Words, pages: _Pages) -> np.ndarray:
+    """Number of words of each line in its page's stopword list.
+
+    A page's list is the one that covers most of its words (a cheap language guess); on a tie,
+    the first language in sorted order.
+    """
+    langs = np.fromiter(
+        map(_stopword_languages().get, words.flat, repeat(0)), dtype=np.int64, count=len(words.flat)
+    )
+    page = pages.page[words.line]
+    bits = [(langs >> bit) & 1 for bit in range(len(stopwords()))]
+    covered = np.column_stack([np.bincount(page, weights=b, minlength=len(pages.bounds) - 1) for b in bits])
+    is_stop = (langs >> covered.argmax(axis=1)[page]) & 1
+    return np.bincount(words.line, weights=is_stop, minlength=len(pages.lines)).astype(np.int64)
 
 
 # Character classes, as bit flags, of the per-character tests the features count.
@@ -414,7 +409,15 @@ def _joined(lines: list[str]) -> _Text:
     return _Text(text, starts, starts + lengths, *_char_flags(text))
 
 
-def _words(page: _Text) -> list[list[str]]:
+class _Words(NamedTuple):
+    """The lower-cased `\\w+` words of some lines: all in order, the line of each, those of each line."""
+
+    flat: list[str]
+    line: np.ndarray
+    per_line: list[list[str]]
+
+
+def _words(page: _Text) -> _Words:
     """Lower-cased `\\w+` words of each line.
 
     No word contains the newline between lines, so the words of the whole text are those of the
@@ -423,8 +426,10 @@ def _words(page: _Text) -> list[list[str]]:
     words = list(map(str.lower, _WORD.findall(page.text)))
     is_word = (page.flags & _WORDCHAR) > 0
     word_start = is_word & np.concatenate(([True], ~is_word[:-1]))
-    bounds = np.concatenate(([0], np.cumsum(_span_counts(word_start, page.starts, page.ends)))).tolist()
-    return [words[a:b] for a, b in pairwise(bounds)]
+    counts = _span_counts(word_start, page.starts, page.ends)
+    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    line = np.repeat(np.arange(len(counts)), counts)
+    return _Words(words, line, [words[a:b] for a, b in pairwise(bounds)])
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -432,9 +437,7 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.divide(numerator, denominator, out=np.zeros(len(numerator)), where=denominator > 0)
 
 
-def _shape_features(
-    lines: list[str], page: _Text, words_per_line: list[list[str]], stop_words: np.ndarray
-) -> np.ndarray:
+def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np.ndarray) -> np.ndarray:
     """The 20 per-line columns that describe a line by itself (shape, punctuation, wording)."""
     n = len(lines)
     text, starts, ends, codes, flags = page
@@ -455,8 +458,10 @@ def _shape_features(
     triple = np.zeros(len(flags), dtype=bool)
     triple[1:-1] = ((flags[1:-1] & _SEP) > 0) & space[:-2] & space[2:]
     has_triple = _span_counts(triple, starts, ends) > 0
-    n_words = np.fromiter(map(len, words_per_line), dtype=np.int64, count=n)
-    word_chars = np.fromiter((sum(map(len, words)) for words in words_per_line), dtype=np.int64, count=n)
+    n_words = np.fromiter(map(len, words.per_line), dtype=np.int64, count=n)
+    # Characters of the lower-cased words: one per `\w` character, but "İ" lower-cases to two.
+    word_chars = _span_counts((flags & _WORDCHAR) > 0, starts, ends)
+    word_chars += _span_counts(codes == ord("İ"), starts, ends)
     furniture = _pattern_counts(_FURNITURE, text, starts)
     lowered = text.lower()
     has_copyright = np.zeros(n, dtype=bool)
@@ -512,8 +517,8 @@ def batch_line_features(pages: Sequence[list[str]], urls: Sequence[str | None]) 
     batch = _pages(pages)
     lines = batch.lines
     text = _joined(lines)
-    words_per_line = _words(text)
-    rows = _shape_features(lines, text, words_per_line, _stopword_counts(words_per_line, batch))
+    words = _words(text)
+    rows = _shape_features(lines, text, words, _stopword_counts(words, batch))
     n_words = rows[:, 1]
     terminal = rows[:, 3]
     stop_share = rows[:, 11]
@@ -551,8 +556,8 @@ def batch_line_features(pages: Sequence[list[str]], urls: Sequence[str | None]) 
             _page_means(n_words, batch),
             _page_means(terminal, batch),
             _page_means(stop_share, batch),
-            _neighbour_overlap(words_per_line, batch),
-            *_slug_features(words_per_line, batch, urls),
+            _neighbour_overlap(words.per_line, batch),
+            *_slug_features(words.per_line, batch, urls),
         ]
     )
     return np.hstack([rows, extra]).astype(np.float32)
