@@ -206,8 +206,9 @@ def _cumsums(values: np.ndarray, pages: _Pages) -> np.ndarray:
         total = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
         out[slots] = total[1:] - total[pages.first]
         return out
+    values = values.astype(np.float64, copy=False)
     for p, (start, end) in enumerate(_spans(pages)):
-        np.cumsum(values[start:end], dtype=np.float64, out=out[start + p + 1 : end + p + 1])
+        np.add.accumulate(values[start:end], out=out[start + p + 1 : end + p + 1])  # = np.cumsum
     return out
 
 
@@ -216,7 +217,8 @@ def _page_means(values: np.ndarray, pages: _Pages) -> np.ndarray:
     if _is_integral(values):  # an exact sum divided by the count, as `np.mean` does
         means = np.bincount(pages.page, weights=values) / np.diff(pages.bounds)
     else:
-        means = np.array([values[start:end].mean() for start, end in _spans(pages)])
+        # `np.mean` is this sum divided by the count.
+        means = np.array([np.add.reduce(values[start:end]) / (end - start) for start, end in _spans(pages)])
     return means[pages.page]
 
 
@@ -333,8 +335,13 @@ def _stopword_counts(words: _Words, pages: _Pages) -> np.ndarray:
         map(_stopword_languages().get, words.flat, repeat(0)), dtype=np.int64, count=len(words.flat)
     )
     page = pages.page[words.line]
-    bits = [(langs >> bit) & 1 for bit in range(len(stopwords()))]
-    covered = np.column_stack([np.bincount(page, weights=b, minlength=len(pages.bounds) - 1) for b in bits])
+    hits = np.flatnonzero(langs)
+    covered = np.column_stack(
+        [
+            np.bincount(page[hits], weights=(langs[hits] >> bit) & 1, minlength=len(pages.bounds) - 1)
+            for bit in range(len(stopwords()))
+        ]
+    )
     is_stop = (langs >> covered.argmax(axis=1)[page]) & 1
     return np.bincount(words.line, weights=is_stop, minlength=len(pages.lines)).astype(np.int64)
 
