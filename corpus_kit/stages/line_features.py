@@ -22,8 +22,7 @@ import numpy as np
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 _WORD = re.compile(r"\w+")
-_TERMINAL = tuple(".!?\"'”’»。！？")
-_ELLIPSIS = ("...", "…")
+_TERMINAL_CODES = np.array([ord(char) for char in ".!?\"'”’»。！？"])
 _BULLET = re.compile(r"^(?:[-*•·›»>|]|\d{1,3}[.)]|\[\d+\])\s")
 _SEPARATORS = re.compile(r"\s[|·•/»>›–-]\s")
 # A line has a URL or e-mail address when `https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b`
@@ -470,23 +469,23 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     word_chars = _span_counts((flags & _WORDCHAR) > 0, starts, ends)
     word_chars += _span_counts(codes == ord("İ"), starts, ends)
     furniture = _pattern_counts(_FURNITURE, text, starts)
-    lowered = text.lower()
-    has_copyright = np.zeros(n, dtype=bool)
-    if "©" in text or "copyright" in lowered:
-        has_copyright[:] = ["©" in line or "copyright" in line.lower() for line in lines]
+    has_copyright = ["©" in line or "copyright" in line.lower() for line in lines]
     separators = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(has_triple):
         separators[i] = len(_SEPARATORS.findall(lines[i]))
     starts_lower = np.zeros(n, dtype=bool)
     starts_lower[lengths > 0] = (flags[starts[lengths > 0]] & _LOWER) > 0
     symbols = lengths - letters - digits - spaces
+    last = codes[ends - 1]  # the lines are not blank
+    dots = [codes[np.maximum(ends - k, 0)] == ord(".") for k in (1, 2, 3)]
+    ellipsis = (last == ord("…")) | ((lengths >= 3) & dots[0] & dots[1] & dots[2])  # ends with "…" or "..."
     columns = (
         np.log1p(lengths),
         n_words,
         _ratio(word_chars, n_words),
-        [line.endswith(_TERMINAL) and not line.endswith(_ELLIPSIS) for line in lines],
-        [line.endswith(":") for line in lines],
-        [line.endswith(_ELLIPSIS) for line in lines],
+        np.isin(last, _TERMINAL_CODES) & ~ellipsis,
+        last == ord(":"),
+        ellipsis,
         [_BULLET.match(line) is not None for line in lines],
         _ratio(uppers, letters),
         _ratio(title_words, raw_words),
