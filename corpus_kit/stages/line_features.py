@@ -381,9 +381,13 @@ def _char_flags(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _span_counts(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Number of true values of `mask` in each span [start, end), as exact integers."""
-    csum = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-    return csum[ends] - csum[starts]
+    """Number of true values of `mask` in each line [start, end) of a `_Text`, as exact integers.
+
+    A line runs up to the next line's start but for the newline in between, which is left out.
+    """
+    counts = np.add.reduceat(np.append(mask, False), starts, dtype=np.int64)
+    counts[:-1] -= mask[ends[:-1]]
+    return counts
 
 
 def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> np.ndarray:
