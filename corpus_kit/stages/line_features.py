@@ -307,20 +307,22 @@ def _slug_words(url: str | None) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[^\W\d_]+", path.lower()) if len(w) > 2)
 
 
-def _slug_features(
-    words_per_line: list[list[str]], pages: _Pages, urls: Sequence[str | None]
-) -> tuple[np.ndarray, np.ndarray]:
+def _slug_features(words: _Words, pages: _Pages, urls: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Share of slug words found in each line, and share of each line's words in the slug (-1: no slug)."""
-    cover, share = np.full(len(words_per_line), -1.0), np.full(len(words_per_line), -1.0)
+    cover, share = np.full(len(words.per_line), -1.0), np.full(len(words.per_line), -1.0)
     for (start, end), url in zip(_spans(pages), urls, strict=True):
         slug = _slug_words(url)
         if len(slug) < 2:
             continue
-        page_words = words_per_line[start:end]
-        cover[start:end] = [len(slug.intersection(words)) / len(slug) for words in page_words]
-        share[start:end] = [
-            sum(map(slug.__contains__, words)) / len(words) if words else 0.0 for words in page_words
-        ]
+        first, last = words.bounds[start], words.bounds[end]
+        in_slug = np.fromiter(map(slug.__contains__, words.flat[first:last]), dtype=bool, count=last - first)
+        hits = np.flatnonzero(in_slug) + first
+        lines = words.line[hits] - start
+        n_words = np.diff(words.bounds[start : end + 1])
+        share[start:end] = _ratio(np.bincount(lines, minlength=end - start), n_words)
+        found = set(zip(lines.tolist(), [words.flat[i] for i in hits.tolist()], strict=True))
+        distinct = np.array([line for line, _ in found], dtype=np.int64)
+        cover[start:end] = np.bincount(distinct, minlength=end - start) / len(slug)
     return cover, share
 
 
@@ -420,10 +422,11 @@ def _joined(lines: list[str]) -> _Text:
 
 
 class _Words(NamedTuple):
-    """The lower-cased `\\w+` words of some lines: all in order, the line of each, those of each line."""
+    """The lower-cased `\\w+` words of some lines."""
 
-    flat: list[str]
-    line: np.ndarray
+    flat: list[str]  # all of them, in order
+    line: np.ndarray  # the line of each word
+    bounds: np.ndarray  # where each line's words start in `flat`, then their number
     per_line: list[list[str]]
 
 
@@ -437,9 +440,9 @@ def _words(page: _Text) -> _Words:
     is_word = (page.flags & _WORDCHAR) > 0
     word_start = is_word & np.concatenate(([True], ~is_word[:-1]))
     counts = _span_counts(word_start, page.starts, page.ends)
-    bounds = np.concatenate(([0], np.cumsum(counts))).tolist()
+    bounds = np.concatenate(([0], np.cumsum(counts)))
     line = np.repeat(np.arange(len(counts)), counts)
-    return _Words(words, line, [words[a:b] for a, b in pairwise(bounds)])
+    return _Words(words, line, bounds, [words[a:b] for a, b in pairwise(bounds.tolist())])
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -567,7 +570,7 @@ def batch_line_features(pages: Sequence[list[str]], urls: Sequence[str | None]) 
             _page_means(terminal, batch),
             _page_means(stop_share, batch),
             _neighbour_overlap(words.per_line, batch),
-            *_slug_features(words.per_line, batch, urls),
+            *_slug_features(words, batch, urls),
         ]
     )
     return np.hstack([rows, extra]).astype(np.float32)
