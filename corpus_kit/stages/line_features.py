@@ -6,6 +6,11 @@ neighbourhood (shape, punctuation, stopwords, position, runs of long lines, repe
 whether the line lies inside the page's densest content region: boilerplate comes in blocks, so
 a line's neighbours say a lot about it. Both return float32 arrays with one row per line; the
 column order is the model's input order and is listed in `LINE_FEATURES` and `CONTEXT_FEATURES`.
+
+`batch_line_features` and `batch_context_features` compute the rows of many pages at once, so
+that each NumPy call and regex scan serves thousands of lines instead of one page's few dozen.
+Every page's rows are bit for bit those it gets alone: nothing crosses a page boundary, and float
+sums are taken per page in the same order (see `_cumsums`).
 """
 
 from __future__ import annotations
@@ -175,6 +180,7 @@ class _Pages(NamedTuple):
 
 
 def _pages(pages: Sequence[list[str]]) -> _Pages:
+    """Concatenate the lines of `pages` and note where each page's lines are."""
     sizes = np.fromiter(map(len, pages), dtype=np.int64, count=len(pages))
     bounds = np.concatenate(([0], np.cumsum(sizes)))
     page = np.repeat(np.arange(len(pages)), sizes)
@@ -205,7 +211,6 @@ def _cumsums(values: np.ndarray, pages: _Pages) -> np.ndarray:
         total = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
         out[slots] = total[1:] - total[pages.first]
         return out
-    values = values.astype(np.float64, copy=False)
     for p, (start, end) in enumerate(_spans(pages)):
         np.add.accumulate(values[start:end], out=out[start + p + 1 : end + p + 1])  # = np.cumsum
     return out
@@ -213,10 +218,10 @@ def _cumsums(values: np.ndarray, pages: _Pages) -> np.ndarray:
 
 def _page_means(values: np.ndarray, pages: _Pages) -> np.ndarray:
     """The mean of `values` over each line's page, as `np.mean` of the page's values gives it."""
-    if _is_integral(values):  # an exact sum divided by the count, as `np.mean` does
+    # `np.mean` divides `np.add.reduce` by the count; a sum of whole numbers is exact in any order.
+    if _is_integral(values):
         means = np.bincount(pages.page, weights=values) / np.diff(pages.bounds)
     else:
-        # `np.mean` is this sum divided by the count.
         means = np.array([np.add.reduce(values[start:end]) / (end - start) for start, end in _spans(pages)])
     return means[pages.page]
 
@@ -281,8 +286,8 @@ def _neighbour_overlap(words_per_line: list[list[str]], pages: _Pages, reach: in
 
     Teaser lists repeat a headline in a shorter form next to it; article paragraphs do not.
     """
-    sets = [frozenset(words) for words in words_per_line]
-    sizes = [len(words) for words in sets]
+    sets = list(map(frozenset, words_per_line))
+    sizes = list(map(len, sets))
     ends = (pages.first + pages.size).tolist()
     best = [0.0] * len(sets)
     # The share is symmetric in the two lines: compute each pair once, for both.
