@@ -612,7 +612,10 @@ def context_features(first_pass: np.ndarray, lines: list[str]) -> np.ndarray:
 
 
 def batch_context_features(first_pass: np.ndarray, pages: Sequence[list[str]]) -> np.ndarray:
-    """Return `context_features` of several pages at once (`first_pass` holds all their lines in order)."""
+    """Return `context_features` of several pages at once: their rows in page order, bit for bit the same.
+
+    `first_pass` holds the probabilities of all their lines, in order; each page must have a line.
+    """
     batch = _pages(pages)
     index = batch.index
     p = first_pass.astype(np.float64)
