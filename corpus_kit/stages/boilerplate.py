@@ -18,16 +18,23 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 
 from corpus_kit import schema
 from corpus_kit.config import BoilerplateConfig
-from corpus_kit.stages.line_features import MODELS_DIR, context_features, line_features, main_block
+from corpus_kit.stages.line_features import (
+    MODELS_DIR,
+    batch_context_features,
+    batch_line_features,
+    main_block,
+)
 from corpus_kit.stages.template_lines import (
     TemplateLines,
     count_template_lines,
@@ -41,6 +48,9 @@ MODEL_FILE = "boilerplate.json"
 _HEADING_MAX_WORDS = 15
 # Rows per tree traversal step: (rows, trees) index arrays of this size stay in the CPU cache.
 _PREDICT_ROWS = 256
+# Lines whose features are computed together: enough to spread NumPy's per-call cost thin, few
+# enough to keep the feature arrays small.
+_BATCH_LINES = 4096
 
 # Rules: lines removed whatever the model says.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -142,10 +152,10 @@ class _Trees:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Return the probability of the positive class (content) for each row of `x`."""
-        x = x.astype(np.float64)
         out = np.empty(len(x))
         for start in range(0, len(x), _PREDICT_ROWS):
-            out[start : start + _PREDICT_ROWS] = self._predict_rows(x[start : start + _PREDICT_ROWS])
+            rows = x[start : start + _PREDICT_ROWS].astype(np.float64)
+            out[start : start + _PREDICT_ROWS] = self._predict_rows(rows)
         return out
 
     def _predict_rows(self, x: np.ndarray) -> np.ndarray:
@@ -186,12 +196,42 @@ def _model() -> _Model:
 
 def content_probabilities(lines: list[str], url: str | None = None) -> np.ndarray:
     """Return the classifier's probability that each of the non-blank `lines` is main content."""
-    if not lines:
-        return np.zeros(0)
+    return page_probabilities([lines], [url])[0]
+
+
+def page_probabilities(pages: Sequence[list[str]], urls: Sequence[str | None]) -> list[np.ndarray]:
+    """Return `content_probabilities` of each page, computed for the lines of many pages at once."""
+    probs = [np.zeros(0)] * len(pages)
+    for batch in _line_batches(pages):
+        chosen = [pages[i] for i in batch]
+        found = _batch_probabilities(chosen, [urls[i] for i in batch])
+        ends = np.cumsum([len(page) for page in chosen])
+        for i, part in zip(batch, np.split(found, ends[:-1]), strict=True):
+            probs[i] = part
+    return probs
+
+
+def _line_batches(pages: Sequence[list[str]]) -> Iterator[list[int]]:
+    """Yield the indices of the pages that have lines, in groups of about `_BATCH_LINES` lines."""
+    batch: list[int] = []
+    lines = 0
+    for i, page in enumerate(pages):
+        if page:
+            batch.append(i)
+            lines += len(page)
+        if lines >= _BATCH_LINES:
+            yield batch
+            batch, lines = [], 0
+    if batch:
+        yield batch
+
+
+def _batch_probabilities(pages: list[list[str]], urls: list[str | None]) -> np.ndarray:
+    """Content probabilities of all lines of `pages` (each with at least one line), in order."""
     model = _model()
-    base = line_features(lines, url)
+    base = batch_line_features(pages, urls)
     first = model.first_pass.predict(base)
-    return model.second_pass.predict(np.hstack([base, context_features(first, lines)]))
+    return model.second_pass.predict(np.hstack([base, batch_context_features(first, pages)]))
 
 
 def _rule_reason(line: str) -> str | None:
@@ -248,20 +288,29 @@ def keep_decisions(lines: list[str], probs: np.ndarray, cfg: BoilerplateConfig) 
     return keep
 
 
-def _decide(
-    text: str, cfg: BoilerplateConfig, template: frozenset[int] | None, url: str | None
-) -> tuple[list[str], list[int], list[tuple[int, str, str, float | None]]]:
-    """Return the lines of `text`, the indices of kept lines and the removed lines."""
+class _Text(NamedTuple):
+    """The lines of a text, the indices of its non-blank lines and those lines."""
+
+    lines: list[str]
+    indices: list[int]
+    content: list[str]
+
+
+def _split(text: str) -> _Text:
     lines = text.split("\n")
     indices = [i for i, line in enumerate(lines) if line.strip()]
-    content = [lines[i] for i in indices]
-    probs = content_probabilities(content, url)
-    keep = keep_decisions(content, probs, cfg)
+    return _Text(lines, indices, [lines[i] for i in indices])
+
+
+def _decide(
+    text: _Text, probs: np.ndarray, cfg: BoilerplateConfig, template: frozenset[int] | None
+) -> tuple[list[int], list[tuple[int, str, str, float | None]]]:
+    """Return the indices of the kept lines and the removed lines, given the content probabilities."""
+    keep = keep_decisions(text.content, probs, cfg)
     kept: list[int] = []
     removed: list[tuple[int, str, str, float | None]] = []
-    kinds = iter(_kinds([line for line, is_kept in zip(content, keep, strict=True) if not is_kept]))
-    for i, prob, is_kept in zip(indices, probs, keep, strict=True):
-        line = lines[i]
+    kinds = iter(_kinds([line for line, is_kept in zip(text.content, keep, strict=True) if not is_kept]))
+    for i, line, prob, is_kept in zip(text.indices, text.content, probs, keep, strict=True):
         kind = None if is_kept else next(kinds)
         if template and hash_line(line) in template:
             removed.append((i, line, schema.LINE_TEMPLATE, None))
@@ -271,7 +320,7 @@ def _decide(
             removed.append((i, line, kind, round(float(1.0 - prob), 4)))
         else:
             kept.append(i)
-    return lines, kept, removed
+    return kept, removed
 
 
 def _join_kept(lines: list[str], kept: list[int]) -> str:
@@ -293,7 +342,8 @@ def classify_lines(
     `url` selects the site whose template lines (if `templates` is given) apply.
     """
     template = templates.for_site(site_of(url, None)) if templates is not None else None
-    return _decide(text, cfg, template, url)[2]
+    split = _split(text)
+    return _decide(split, content_probabilities(split.content, url), cfg, template)[1]
 
 
 def remove_boilerplate(
@@ -313,11 +363,13 @@ def remove_boilerplate(
         )
     urls = table.column("url").to_pylist() if "url" in table.column_names else [None] * len(texts)
     sources = table.column("source").to_pylist() if "source" in table.column_names else [None] * len(texts)
+    splits = [_split(text) for text in texts]
+    probs = page_probabilities([split.content for split in splits], urls)
     cleaned, removed_lines = [], []
-    for text, url, source in zip(texts, urls, sources, strict=True):
+    for split, page_probs, url, source in zip(splits, probs, urls, sources, strict=True):
         template = templates.for_site(site_of(url, source)) if templates is not None else None
-        lines, kept, removed = _decide(text, cfg, template, url)
-        cleaned.append(_join_kept(lines, kept))
+        kept, removed = _decide(split, page_probs, cfg, template)
+        cleaned.append(_join_kept(split.lines, kept))
         removed_lines.append([{"line": i, "text": t, "reason": r, "score": s} for i, t, r, s in removed])
     table = set_column(table, "text", pa.array(cleaned, pa.string()))
     table = set_column(table, "removed_lines", pa.array(removed_lines, pa.list_(schema.REMOVED_LINE)))

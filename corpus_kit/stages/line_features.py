@@ -6,15 +6,20 @@ neighbourhood (shape, punctuation, stopwords, position, runs of long lines, repe
 whether the line lies inside the page's densest content region: boilerplate comes in blocks, so
 a line's neighbours say a lot about it. Both return float32 arrays with one row per line; the
 column order is the model's input order and is listed in `LINE_FEATURES` and `CONTEXT_FEATURES`.
+
+`batch_line_features` and `batch_context_features` compute the rows of many pages at once, so
+that each NumPy call and regex scan serves thousands of lines instead of one page's few dozen.
+Every page's rows are bit for bit those it gets alone: nothing crosses a page boundary, and float
+sums are taken per page in the same order (see `_cumsums`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+from collections.abc import Iterator, Sequence
 from functools import cache
-from itertools import chain, pairwise
+from itertools import chain, pairwise, repeat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,8 +27,7 @@ import numpy as np
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 _WORD = re.compile(r"\w+")
-_TERMINAL = tuple(".!?\"'”’»。！？")
-_ELLIPSIS = ("...", "…")
+_TERMINAL_CODES = np.array([ord(char) for char in ".!?\"'”’»。！？"])
 _BULLET = re.compile(r"^(?:[-*•·›»>|]|\d{1,3}[.)]|\[\d+\])\s")
 _SEPARATORS = re.compile(r"\s[|·•/»>›–-]\s")
 # A line has a URL or e-mail address when `https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b`
@@ -154,90 +158,143 @@ def stopwords() -> dict[str, frozenset[str]]:
 
 
 @cache
-def _stopword_languages() -> dict[str, tuple[str, ...]]:
-    """Map each stopword to the languages whose list holds it."""
-    langs: dict[str, list[str]] = {}
-    for lang, words in sorted(stopwords().items()):
+def _stopword_languages() -> dict[str, int]:
+    """Map each stopword to the languages whose list holds it: bit i stands for the i-th language
+    in sorted order."""
+    langs: dict[str, int] = {}
+    for bit, (_, words) in enumerate(sorted(stopwords().items())):
         for word in words:
-            langs.setdefault(word, []).append(lang)
-    return {word: tuple(found) for word, found in langs.items()}
+            langs[word] = langs.get(word, 0) | 1 << bit
+    return langs
 
 
-def _page_stopwords(words_per_line: list[list[str]]) -> frozenset[str]:
-    """Pick the stopword list that covers most words of the page (a cheap language guess)."""
-    index = _stopword_languages()
-    counts = dict.fromkeys(sorted(stopwords()), 0)
-    for word, times in Counter(chain.from_iterable(words_per_line)).items():
-        for lang in index.get(word, ()):
-            counts[lang] += times
-    best = max(counts, key=lambda lang: counts[lang])
-    return stopwords()[best]
+class _Pages(NamedTuple):
+    """The lines of several pages, each with at least one line, concatenated in page order."""
+
+    lines: list[str]
+    bounds: np.ndarray  # where each page's lines start, then the number of lines (pages + 1 values)
+    page: np.ndarray  # the page of each line
+    index: np.ndarray  # the position of each line in its page
+    size: np.ndarray  # the number of lines of each line's page
+    first: np.ndarray  # where each line's page starts
 
 
-def _window_mean(values: np.ndarray, before: int, after: int) -> np.ndarray:
-    """Mean of `values[i - before : i + after + 1]` (clipped at the edges), excluding nothing."""
-    n = len(values)
-    csum = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
-    idx = np.arange(n)
-    lo = np.clip(idx - before, 0, n)
-    hi = np.clip(idx + after + 1, 0, n)
-    return (csum[hi] - csum[lo]) / np.maximum(hi - lo, 1)
+def _pages(pages: Sequence[list[str]]) -> _Pages:
+    """Concatenate the lines of `pages` and note where each page's lines are."""
+    sizes = np.fromiter(map(len, pages), dtype=np.int64, count=len(pages))
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    page = np.repeat(np.arange(len(pages)), sizes)
+    first = bounds[page]
+    index = np.arange(bounds[-1]) - first
+    return _Pages(list(chain.from_iterable(pages)), bounds, page, index, sizes[page], first)
 
 
-def _shift(values: np.ndarray, offset: int, fill: float) -> np.ndarray:
-    """Values of the line `offset` positions later (negative: earlier), `fill` past the edges."""
-    out = np.full_like(values, fill)
-    if offset > 0:
-        out[:-offset] = values[offset:]
-    elif offset < 0:
-        out[-offset:] = values[:offset]
+def _spans(pages: _Pages) -> Iterator[tuple[int, int]]:
+    """The [start, end) line span of each page."""
+    return pairwise(pages.bounds.tolist())
+
+
+def _is_integral(values: np.ndarray) -> bool:
+    """Whether every value is a whole number: their sums are then exact in any order."""
+    return bool(np.array_equal(values, np.trunc(values)))
+
+
+def _cumsums(values: np.ndarray, pages: _Pages) -> np.ndarray:
+    """`np.cumsum` of each page's `values` after a leading 0, concatenated (page p's 0 at `first + p`).
+
+    Float sums depend on the order of the additions, so each page is summed alone, exactly as it
+    would be by itself; whole numbers add up exactly, so one cumsum over all pages serves them.
+    """
+    out = np.zeros(len(values) + len(pages.bounds) - 1)
+    slots = np.arange(len(values)) + pages.page + 1
+    if _is_integral(values):
+        total = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
+        out[slots] = total[1:] - total[pages.first]
+        return out
+    for p, (start, end) in enumerate(_spans(pages)):
+        np.add.accumulate(values[start:end], out=out[start + p + 1 : end + p + 1])  # = np.cumsum
+    return out
+
+
+def _page_means(values: np.ndarray, pages: _Pages) -> np.ndarray:
+    """The mean of `values` over each line's page, as `np.mean` of the page's values gives it."""
+    # `np.mean` divides `np.add.reduce` by the count; a sum of whole numbers is exact in any order.
+    if _is_integral(values):
+        means = np.bincount(pages.page, weights=values) / np.diff(pages.bounds)
     else:
-        out[:] = values
+        means = np.array([np.add.reduce(values[start:end]) / (end - start) for start, end in _spans(pages)])
+    return means[pages.page]
+
+
+def _window_mean(values: np.ndarray, before: int, after: int, pages: _Pages) -> np.ndarray:
+    """Mean of `values[i - before : i + after + 1]` (clipped at the page's edges), excluding nothing."""
+    csum = _cumsums(values, pages)
+    zero = pages.first + pages.page
+    lo = np.clip(pages.index - before, 0, pages.size)
+    hi = np.clip(pages.index + after + 1, 0, pages.size)
+    return (csum[zero + hi] - csum[zero + lo]) / np.maximum(hi - lo, 1)
+
+
+def _shift(values: np.ndarray, offset: int, fill: float, pages: _Pages) -> np.ndarray:
+    """Values of the line `offset` positions later (negative: earlier), `fill` past the page's edges."""
+    out = np.full_like(values, fill)
+    source = pages.index + offset
+    inside = (source >= 0) & (source < pages.size)
+    out[inside] = values[np.flatnonzero(inside) + offset]
     return out
 
 
-def _run_lengths(mask: np.ndarray) -> np.ndarray:
-    """For each position, the length of the run of equal `mask` values containing it."""
+def _run_lengths(mask: np.ndarray, pages: _Pages) -> np.ndarray:
+    """For each line, the length of the run of equal `mask` values in its page containing it."""
+    starts = pages.index == 0
+    starts[1:] |= mask[1:] != mask[:-1]
+    run = np.cumsum(starts) - 1
+    return np.bincount(run)[run].astype(np.float64)
+
+
+def _distance_to(mask: np.ndarray, reverse: bool, pages: _Pages) -> np.ndarray:
+    """Lines to the nearest earlier (or later, if `reverse`) line of the page where `mask` holds.
+
+    50 if there is none, or it is further away.
+    """
     n = len(mask)
-    out = np.zeros(n, dtype=np.float64)
-    values = mask.tolist()
-    start = 0
-    for i in range(1, n + 1):
-        if i == n or values[i] != values[start]:
-            out[start:i] = i - start
-            start = i
-    return out
+    position = np.arange(n)
+    if reverse:
+        at_or_after = np.minimum.accumulate(np.where(mask, position, n)[::-1])[::-1]
+        other = np.append(at_or_after[1:], n)
+        found = other < pages.first + pages.size
+        distance = other - position
+    else:
+        at_or_before = np.maximum.accumulate(np.where(mask, position, -1))
+        other = np.concatenate(([-1], at_or_before[:-1]))
+        found = other >= pages.first
+        distance = position - other
+    return np.where(found, np.minimum(distance, 50), 50).astype(np.float64)
 
 
-def _distance_to(mask: np.ndarray, reverse: bool) -> np.ndarray:
-    """Lines to the nearest earlier (or later, if `reverse`) line where `mask` holds; 50 if none."""
-    n = len(mask)
-    out = np.full(n, 50.0)
-    last = None
-    values = mask.tolist()
-    order = range(n - 1, -1, -1) if reverse else range(n)
-    for i in order:
-        if last is not None:
-            out[i] = min(50.0, abs(i - last))
-        if values[i]:
-            last = i
-    return out
+def _repeats(pages: _Pages) -> tuple[np.ndarray, np.ndarray]:
+    """How many times each line occurs in its page, and whether it occurs earlier in the page."""
+    first_seen: dict[tuple[int, str], int] = {}
+    keys = zip(pages.page.tolist(), pages.lines, strict=True)
+    firsts = np.array([first_seen.setdefault(key, i) for i, key in enumerate(keys)], dtype=np.int64)
+    counts = np.bincount(firsts, minlength=len(firsts))[firsts]
+    return counts.astype(np.float64), (firsts != np.arange(len(firsts))).astype(np.float64)
 
 
-def _neighbour_overlap(words_per_line: list[list[str]], reach: int = 3) -> np.ndarray:
+def _neighbour_overlap(words_per_line: list[list[str]], pages: _Pages, reach: int = 3) -> np.ndarray:
     """Largest share of a line's words found in one of its `reach` neighbours on either side.
 
     Teaser lists repeat a headline in a shorter form next to it; article paragraphs do not.
     """
-    sets = [frozenset(words) for words in words_per_line]
-    sizes = [len(words) for words in sets]
-    n = len(sets)
-    best = [0.0] * n
+    sets = list(map(frozenset, words_per_line))
+    sizes = list(map(len, sets))
+    ends = (pages.first + pages.size).tolist()
+    best = [0.0] * len(sets)
     # The share is symmetric in the two lines: compute each pair once, for both.
     for i, words in enumerate(sets):
         if sizes[i] < 3:
             continue
-        for j in range(i + 1, min(n, i + reach + 1)):
+        for j in range(i + 1, min(ends[i], i + reach + 1)):
             if sizes[j] >= 3:
                 share = len(words & sets[j]) / min(sizes[i], sizes[j])
                 if share > best[i]:
@@ -255,17 +312,44 @@ def _slug_words(url: str | None) -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[^\W\d_]+", path.lower()) if len(w) > 2)
 
 
-def _slug_features(words_per_line: list[list[str]], url: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Share of slug words found in each line, and share of each line's words in the slug."""
-    slug = _slug_words(url)
-    n = len(words_per_line)
-    if len(slug) < 2:
-        return np.full(n, -1.0), np.full(n, -1.0)
-    cover = np.array([len(slug.intersection(words)) / len(slug) for words in words_per_line])
-    share = np.array(
-        [sum(w in slug for w in words) / len(words) if words else 0.0 for words in words_per_line]
-    )
+def _slug_features(words: _Words, pages: _Pages, urls: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Share of slug words found in each line, and share of each line's words in the slug (-1: no slug)."""
+    cover, share = np.full(len(words.per_line), -1.0), np.full(len(words.per_line), -1.0)
+    for (start, end), url in zip(_spans(pages), urls, strict=True):
+        slug = _slug_words(url)
+        if len(slug) < 2:
+            continue
+        first, last = words.bounds[start], words.bounds[end]
+        in_slug = np.fromiter(map(slug.__contains__, words.flat[first:last]), dtype=bool, count=last - first)
+        hits = np.flatnonzero(in_slug) + first
+        lines = words.line[hits] - start
+        n_words = np.diff(words.bounds[start : end + 1])
+        share[start:end] = _ratio(np.bincount(lines, minlength=end - start), n_words)
+        found = set(zip(lines.tolist(), [words.flat[i] for i in hits.tolist()], strict=True))
+        distinct = np.array([line for line, _ in found], dtype=np.int64)
+        cover[start:end] = np.bincount(distinct, minlength=end - start) / len(slug)
     return cover, share
+
+
+def _stopword_counts(words: _Words, pages: _Pages) -> np.ndarray:
+    """Number of words of each line in its page's stopword list.
+
+    A page's list is the one that covers most of its words (a cheap language guess); on a tie,
+    the first language in sorted order.
+    """
+    langs = np.fromiter(
+        map(_stopword_languages().get, words.flat, repeat(0)), dtype=np.int64, count=len(words.flat)
+    )
+    page = pages.page[words.line]
+    hits = np.flatnonzero(langs)
+    covered = np.column_stack(
+        [
+            np.bincount(page[hits], weights=(langs[hits] >> bit) & 1, minlength=len(pages.bounds) - 1)
+            for bit in range(len(stopwords()))
+        ]
+    )
+    is_stop = (langs >> covered.argmax(axis=1)[page]) & 1
+    return np.bincount(words.line, weights=is_stop, minlength=len(pages.lines)).astype(np.int64)
 
 
 # Character classes, as bit flags, of the per-character tests the features count.
@@ -304,9 +388,13 @@ def _char_flags(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _span_counts(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Number of true values of `mask` in each span [start, end), as exact integers."""
-    csum = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-    return csum[ends] - csum[starts]
+    """Number of true values of `mask` in each line [start, end) of a `_Text`, as exact integers.
+
+    A line runs up to the next line's start but for the newline in between, which is left out.
+    """
+    counts = np.add.reduceat(np.append(mask, False), starts, dtype=np.int64)
+    counts[:-1] -= mask[ends[:-1]]
+    return counts
 
 
 def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> np.ndarray:
@@ -321,8 +409,8 @@ def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> 
     return np.bincount(np.searchsorted(starts, found, side="right") - 1, minlength=len(starts))
 
 
-class _Page(NamedTuple):
-    """The lines of a page joined by newlines, where each line starts and ends, and its characters."""
+class _Text(NamedTuple):
+    """Lines joined by newlines, where each line starts and ends, and its characters."""
 
     text: str
     starts: np.ndarray
@@ -331,14 +419,23 @@ class _Page(NamedTuple):
     flags: np.ndarray
 
 
-def _page(lines: list[str]) -> _Page:
+def _joined(lines: list[str]) -> _Text:
     text = "\n".join(lines)
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    return _Page(text, starts, starts + lengths, *_char_flags(text))
+    return _Text(text, starts, starts + lengths, *_char_flags(text))
 
 
-def _words(page: _Page) -> list[list[str]]:
+class _Words(NamedTuple):
+    """The lower-cased `\\w+` words of some lines."""
+
+    flat: list[str]  # all of them, in order
+    line: np.ndarray  # the line of each word
+    bounds: np.ndarray  # where each line's words start in `flat`, then their number
+    per_line: list[list[str]]
+
+
+def _words(page: _Text) -> _Words:
     """Lower-cased `\\w+` words of each line.
 
     No word contains the newline between lines, so the words of the whole text are those of the
@@ -347,8 +444,10 @@ def _words(page: _Page) -> list[list[str]]:
     words = list(map(str.lower, _WORD.findall(page.text)))
     is_word = (page.flags & _WORDCHAR) > 0
     word_start = is_word & np.concatenate(([True], ~is_word[:-1]))
-    bounds = np.concatenate(([0], np.cumsum(_span_counts(word_start, page.starts, page.ends)))).tolist()
-    return [words[a:b] for a, b in pairwise(bounds)]
+    counts = _span_counts(word_start, page.starts, page.ends)
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    line = np.repeat(np.arange(len(counts)), counts)
+    return _Words(words, line, bounds, [words[a:b] for a, b in pairwise(bounds.tolist())])
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -356,9 +455,7 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     return np.divide(numerator, denominator, out=np.zeros(len(numerator)), where=denominator > 0)
 
 
-def _shape_features(
-    lines: list[str], page: _Page, words_per_line: list[list[str]], stop: frozenset[str]
-) -> np.ndarray:
+def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np.ndarray) -> np.ndarray:
     """The 20 per-line columns that describe a line by itself (shape, punctuation, wording)."""
     n = len(lines)
     text, starts, ends, codes, flags = page
@@ -379,29 +476,28 @@ def _shape_features(
     triple = np.zeros(len(flags), dtype=bool)
     triple[1:-1] = ((flags[1:-1] & _SEP) > 0) & space[:-2] & space[2:]
     has_triple = _span_counts(triple, starts, ends) > 0
-    n_words = np.fromiter(map(len, words_per_line), dtype=np.int64, count=n)
-    word_chars = np.fromiter((sum(map(len, words)) for words in words_per_line), dtype=np.int64, count=n)
-    stop_words = np.fromiter(
-        (sum(map(stop.__contains__, words)) for words in words_per_line), dtype=np.int64, count=n
-    )
+    n_words = np.fromiter(map(len, words.per_line), dtype=np.int64, count=n)
+    # Characters of the lower-cased words: one per `\w` character, but "İ" lower-cases to two.
+    word_chars = _span_counts((flags & _WORDCHAR) > 0, starts, ends)
+    word_chars += _span_counts(codes == ord("İ"), starts, ends)
     furniture = _pattern_counts(_FURNITURE, text, starts)
-    lowered = text.lower()
-    has_copyright = np.zeros(n, dtype=bool)
-    if "©" in text or "copyright" in lowered:
-        has_copyright[:] = ["©" in line or "copyright" in line.lower() for line in lines]
+    has_copyright = ["©" in line or "copyright" in line.lower() for line in lines]
     separators = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(has_triple):
         separators[i] = len(_SEPARATORS.findall(lines[i]))
     starts_lower = np.zeros(n, dtype=bool)
     starts_lower[lengths > 0] = (flags[starts[lengths > 0]] & _LOWER) > 0
     symbols = lengths - letters - digits - spaces
+    last = codes[ends - 1]  # the lines are not blank
+    dots = [codes[np.maximum(ends - k, 0)] == ord(".") for k in (1, 2, 3)]
+    ellipsis = (last == ord("…")) | ((lengths >= 3) & dots[0] & dots[1] & dots[2])  # ends with "…" or "..."
     columns = (
         np.log1p(lengths),
         n_words,
         _ratio(word_chars, n_words),
-        [line.endswith(_TERMINAL) and not line.endswith(_ELLIPSIS) for line in lines],
-        [line.endswith(":") for line in lines],
-        [line.endswith(_ELLIPSIS) for line in lines],
+        np.isin(last, _TERMINAL_CODES) & ~ellipsis,
+        last == ord(":"),
+        ellipsis,
         [_BULLET.match(line) is not None for line in lines],
         _ratio(uppers, letters),
         _ratio(title_words, raw_words),
@@ -426,60 +522,60 @@ def line_features(lines: list[str], url: str | None = None) -> np.ndarray:
 
     `url`, when known, lets the features find the headline (the URL slug repeats it).
     """
-    n = len(lines)
-    if n == 0:
+    if not lines:
         return np.zeros((0, len(LINE_FEATURES)), dtype=np.float32)
-    page = _page(lines)
-    words_per_line = _words(page)
-    stop = _page_stopwords(words_per_line)
-    counts: dict[str, int] = {}
-    for line in lines:
-        counts[line] = counts.get(line, 0) + 1
-    seen: set[str] = set()
-    is_repeat = np.zeros(n)
-    for i, line in enumerate(lines):
-        is_repeat[i] = line in seen
-        seen.add(line)
-    rows = _shape_features(lines, page, words_per_line, stop)
+    return batch_line_features([lines], [url])
+
+
+def batch_line_features(pages: Sequence[list[str]], urls: Sequence[str | None]) -> np.ndarray:
+    """Return `line_features` of several pages at once: their rows in page order, bit for bit the same.
+
+    Each page must have at least one line.
+    """
+    batch = _pages(pages)
+    lines = batch.lines
+    text = _joined(lines)
+    words = _words(text)
+    rows = _shape_features(lines, text, words, _stopword_counts(words, batch))
     n_words = rows[:, 1]
     terminal = rows[:, 3]
     stop_share = rows[:, 11]
     furn_share = rows[:, 17]
-    chars = np.array([len(line) for line in lines], dtype=np.float64)
-    total_chars = chars.sum()
-    index = np.arange(n, dtype=np.float64)
+    chars = (text.ends - text.starts).astype(np.float64)
+    total_chars = np.bincount(batch.page, weights=chars)[batch.page]
+    chars_before = _cumsums(chars, batch)[batch.first + batch.page + batch.index]
+    index = batch.index.astype(np.float64)
     long_line = n_words >= 15
     short_line = n_words <= 4
-    run = _run_lengths(long_line)
+    run = _run_lengths(long_line, batch)
     extra = np.column_stack(
         [
-            index / max(n - 1, 1),
+            index / np.maximum(batch.size - 1, 1),
             np.log1p(index),
-            np.log1p(n - 1 - index),
-            np.full(n, np.log1p(n)),
-            (np.cumsum(chars) - chars) / total_chars,
+            np.log1p(batch.size - 1 - index),
+            np.log1p(batch.size.astype(np.float64)),
+            chars_before / total_chars,
             chars / total_chars,
-            np.array([counts[line] for line in lines], dtype=np.float64),
-            is_repeat,
+            *_repeats(batch),
             np.where(long_line, run, 0.0),
             np.where(~long_line, run, 0.0),
-            _distance_to(long_line, reverse=False),
-            _distance_to(long_line, reverse=True),
-            _shift(n_words, -1, 0.0),
-            _shift(n_words, 1, 0.0),
-            _window_mean(_shift(n_words, -1, 0.0), 2, 0),
-            _window_mean(_shift(n_words, 1, 0.0), 0, 2),
-            _window_mean(n_words, 10, 10),
-            _window_mean(_shift(terminal, -1, 0.0), 2, 0),
-            _window_mean(_shift(terminal, 1, 0.0), 0, 2),
-            _window_mean(stop_share, 5, 5),
-            _window_mean(furn_share, 5, 5),
-            _window_mean(short_line.astype(np.float64), 10, 10),
-            np.full(n, n_words.mean()),
-            np.full(n, terminal.mean()),
-            np.full(n, stop_share.mean()),
-            _neighbour_overlap(words_per_line),
-            *_slug_features(words_per_line, url),
+            _distance_to(long_line, False, batch),
+            _distance_to(long_line, True, batch),
+            _shift(n_words, -1, 0.0, batch),
+            _shift(n_words, 1, 0.0, batch),
+            _window_mean(_shift(n_words, -1, 0.0, batch), 2, 0, batch),
+            _window_mean(_shift(n_words, 1, 0.0, batch), 0, 2, batch),
+            _window_mean(n_words, 10, 10, batch),
+            _window_mean(_shift(terminal, -1, 0.0, batch), 2, 0, batch),
+            _window_mean(_shift(terminal, 1, 0.0, batch), 0, 2, batch),
+            _window_mean(stop_share, 5, 5, batch),
+            _window_mean(furn_share, 5, 5, batch),
+            _window_mean(short_line.astype(np.float64), 10, 10, batch),
+            _page_means(n_words, batch),
+            _page_means(terminal, batch),
+            _page_means(stop_share, batch),
+            _neighbour_overlap(words.per_line, batch),
+            *_slug_features(words, batch, urls),
         ]
     )
     return np.hstack([rows, extra]).astype(np.float32)
@@ -499,52 +595,68 @@ def main_block(gain: np.ndarray) -> tuple[int, int]:
     return best_span
 
 
+def _main_blocks(gain: np.ndarray, pages: _Pages) -> tuple[np.ndarray, np.ndarray]:
+    """The `main_block` span of each line's page."""
+    spans = np.array([main_block(gain[start:end]) for start, end in _spans(pages)], dtype=np.int64)
+    return spans[pages.page, 0], spans[pages.page, 1]
+
+
 def context_features(first_pass: np.ndarray, lines: list[str]) -> np.ndarray:
     """Return the second-pass features (columns `CONTEXT_FEATURES`) from first-pass probabilities.
 
     `first_pass` holds each line's probability of being content.
     """
-    n = len(first_pass)
-    if n == 0:
+    if len(first_pass) == 0:
         return np.zeros((0, len(CONTEXT_FEATURES)), dtype=np.float32)
+    return batch_context_features(first_pass, [lines])
+
+
+def batch_context_features(first_pass: np.ndarray, pages: Sequence[list[str]]) -> np.ndarray:
+    """Return `context_features` of several pages at once: their rows in page order, bit for bit the same.
+
+    `first_pass` holds the probabilities of all their lines, in order; each page must have a line.
+    """
+    batch = _pages(pages)
+    index = batch.index
     p = first_pass.astype(np.float64)
-    chars = np.array([len(line) for line in lines], dtype=np.float64)
+    chars = np.fromiter(map(len, batch.lines), dtype=np.float64, count=len(batch.lines))
     # The main block maximises content mass minus boilerplate mass, in characters.
-    start, end = main_block((p - 0.5) * np.sqrt(chars))
-    index = np.arange(n)
+    start, end = _main_blocks((p - 0.5) * np.sqrt(chars), batch)
     inside = (index >= start) & (index < end)
     dist = np.where(inside, 0, np.minimum(np.abs(index - start), np.abs(index - (end - 1))))
-    total = chars.sum()
-    block_share = chars[start:end].sum() / total if end > start else 0.0
+    zero = batch.first + batch.page  # where the page's sums start in `_cumsums`
+    mass = _cumsums(chars, batch)
+    block_mass = mass[zero + end] - mass[zero + start]
+    block_share = np.where(end > start, block_mass / mass[zero + batch.size], 0.0)
     after = np.where(index >= end, 1.0, 0.0) * (end > start)
     # The core block asks for confident content only: teaser lists and comments that pass 0.5
     # rarely pass 0.8, so lines after it and beyond a run of boilerplate are suspect.
-    core_start, core_end = main_block((p - 0.8) * np.sqrt(chars))
+    core_start, core_end = _main_blocks((p - 0.8) * np.sqrt(chars), batch)
     in_core = (index >= core_start) & (index < core_end)
     core_dist = np.where(in_core, 0, np.minimum(np.abs(index - core_start), np.abs(index - (core_end - 1))))
-    low = np.concatenate(([0], np.cumsum(p < 0.3)))
+    low = _cumsums((p < 0.3).astype(np.float64), batch)
     low_between = np.where(
         index >= core_end,
-        low[index] - low[core_end],
-        np.where(index < core_start, low[core_start] - low[index + 1], 0),
+        low[zero + index] - low[zero + core_end],
+        np.where(index < core_start, low[zero + core_start] - low[zero + index + 1], 0),
     )
     return np.column_stack(
         [
-            _shift(p, -1, 0.0),
-            _shift(p, 1, 0.0),
-            _shift(p, -2, 0.0),
-            _shift(p, 2, 0.0),
-            _shift(p, -3, 0.0),
-            _shift(p, 3, 0.0),
-            _window_mean(p, 5, 5),
-            _window_mean(p, 15, 15),
-            _window_mean(_shift(p, -1, 0.0), 9, 0),
-            _window_mean(_shift(p, 1, 0.0), 0, 9),
-            np.full(n, p.mean()),
-            np.full(n, p.max()),
+            _shift(p, -1, 0.0, batch),
+            _shift(p, 1, 0.0, batch),
+            _shift(p, -2, 0.0, batch),
+            _shift(p, 2, 0.0, batch),
+            _shift(p, -3, 0.0, batch),
+            _shift(p, 3, 0.0, batch),
+            _window_mean(p, 5, 5, batch),
+            _window_mean(p, 15, 15, batch),
+            _window_mean(_shift(p, -1, 0.0, batch), 9, 0, batch),
+            _window_mean(_shift(p, 1, 0.0, batch), 0, 9, batch),
+            _page_means(p, batch),
+            np.maximum.reduceat(p, batch.bounds[:-1])[batch.page],
             inside,
             np.minimum(dist, 50),
-            np.full(n, block_share),
+            block_share,
             after,
             in_core,
             np.minimum(core_dist, 50),

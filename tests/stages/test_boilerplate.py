@@ -14,12 +14,13 @@ import pytest
 from corpus_kit import schema
 from corpus_kit.config import BoilerplateConfig
 from corpus_kit.errors import ConfigError
-from corpus_kit.stages import line_features
+from corpus_kit.stages import boilerplate, line_features
 from corpus_kit.stages.boilerplate import (
     MODEL_FILE,
     classify_lines,
     clean_table,
     content_probabilities,
+    page_probabilities,
     remove_boilerplate,
 )
 from corpus_kit.stages.normalize import normalize_text
@@ -172,6 +173,53 @@ def test_model_artifact_matches_feature_names() -> None:
     assert line_features.line_features(lines).shape == (len(lines), len(line_features.LINE_FEATURES))
     probs = content_probabilities(lines)
     assert probs.shape == (len(lines),) and np.all((probs > 0) & (probs < 1))
+
+
+def test_pages_batched_get_the_features_they_get_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Features and probabilities of pages computed together are, bit for bit, those of each alone."""
+    pages = [
+        [line for line in seed_text(p.name).split("\n") if line.strip()] for p in sorted(SEEDS.glob("*.txt"))
+    ]
+    pages += [
+        ["İstanbul İİ 𝒜𝒷𝒸 😀 x_y", "a | b · c", "...", "Σ…"],
+        ["one line"],
+        ["same", "same", "Same", "©"],
+    ]
+    urls = [
+        None if n % 3 == 2 else "https://example.com/" + "-".join(page[0].split()[:6])
+        for n, page in enumerate(pages)
+    ]
+    alone = np.vstack([line_features.line_features(page, url) for page, url in zip(pages, urls, strict=True)])
+    assert line_features.batch_line_features(pages, urls).tobytes() == alone.tobytes()
+    first = np.random.default_rng(0).random(len(alone))
+    ends = np.cumsum([len(page) for page in pages])
+    parts = np.split(first, ends[:-1])
+    alone = np.vstack([line_features.context_features(p, page) for p, page in zip(parts, pages, strict=True)])
+    assert line_features.batch_context_features(first, pages).tobytes() == alone.tobytes()
+    monkeypatch.setattr(boilerplate, "_BATCH_LINES", 100)  # several batches
+    together = page_probabilities([*pages, []], [*urls, None])
+    assert [p.tobytes() for p in together] == [
+        content_probabilities(page, url).tobytes()
+        for page, url in zip([*pages, []], [*urls, None], strict=True)
+    ]
+
+
+def test_per_page_sums_of_a_batch_round_as_each_page_alone() -> None:
+    """Window means and page means over many pages are, in float64, those of each page alone."""
+    rng = np.random.default_rng(0)
+    pages = [["x"] * int(n) for n in rng.integers(1, 40, size=50)]
+    values = rng.random(sum(map(len, pages))) * 10.0 ** rng.integers(-3, 6, size=sum(map(len, pages)))
+    batch = line_features._pages(pages)
+    parts = np.split(values, np.cumsum([len(page) for page in pages])[:-1])
+    for compute in (
+        lambda v, b: line_features._window_mean(v, 5, 5, b),
+        lambda v, b: line_features._window_mean(line_features._shift(v, 1, 0.0, b), 0, 9, b),
+        line_features._page_means,
+    ):
+        alone = np.concatenate(
+            [compute(part, line_features._pages([page])) for part, page in zip(parts, pages, strict=True)]
+        )
+        assert compute(values, batch).tobytes() == alone.tobytes()
 
 
 def _load_scorer():
