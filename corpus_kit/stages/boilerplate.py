@@ -341,9 +341,24 @@ def classify_lines(
 
     `url` selects the site whose template lines (if `templates` is given) apply.
     """
-    template = templates.for_site(site_of(url, None)) if templates is not None else None
-    split = _split(text)
-    return _decide(split, content_probabilities(split.content, url), cfg, template)[1]
+    return classify_texts([text], cfg, [url], templates)[0]
+
+
+def classify_texts(
+    texts: Sequence[str],
+    cfg: BoilerplateConfig,
+    urls: Sequence[str | None] | None = None,
+    templates: TemplateLines | None = None,
+) -> list[list[tuple[int, str, str, float | None]]]:
+    """Return `classify_lines` of each text; the classifier runs over the lines of all texts at once."""
+    urls = list(urls) if urls is not None else [None] * len(texts)
+    splits = [_split(text) for text in texts]
+    probs = page_probabilities([split.content for split in splits], urls)
+    removed = []
+    for split, page_probs, url in zip(splits, probs, urls, strict=True):
+        template = templates.for_site(site_of(url, None)) if templates is not None else None
+        removed.append(_decide(split, page_probs, cfg, template)[1])
+    return removed
 
 
 def remove_boilerplate(

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from corpus_kit.config import BoilerplateConfig, DedupConfig, LangidConfig
-from corpus_kit.stages.boilerplate import classify_lines
+from corpus_kit.stages.boilerplate import classify_lines, classify_texts
 from corpus_kit.stages.exact_dup import exact_hashes
 from corpus_kit.stages.template_lines import TemplateLines, count_template_lines, merge_template_counts
 
@@ -84,7 +84,10 @@ def has_boilerplate(
     min_score: float = 0.0,
 ) -> list[bool]:
     """Flag texts that still contain a line `boilerplate_lines` reports."""
-    return [bool(boilerplate_lines(text, cfg, templates, min_score)) for text in texts]
+    return [
+        any(score is None or score >= min_score for *_, score in removed)
+        for removed in classify_texts(texts, cfg, None, templates)
+    ]
 
 
 def detect_languages(texts: Sequence[str], cfg: LangidConfig) -> list[str]:

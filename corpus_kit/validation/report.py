@@ -77,15 +77,17 @@ def _settings(
 
 def sweep_boilerplate(texts: Sequence[str], cfg: BoilerplateConfig, samples: int = 3) -> Sweep:
     """Sweep the classifier threshold; rule and template lines are removed at every setting."""
-    from corpus_kit.stages.boilerplate import classify_lines, content_probabilities, keep_decisions
+    from corpus_kit.stages.boilerplate import classify_texts, keep_decisions, page_probabilities
 
     templates = checks.template_lines(texts, cfg)
+    pages = [[line for line in text.split("\n") if line.strip()] for text in texts]
+    probs = page_probabilities(pages, [None] * len(pages))
     docs = []
-    for text in texts:
-        lines = [line for line in text.split("\n") if line.strip()]
+    for lines, page_probs, removed in zip(
+        pages, probs, classify_texts(texts, cfg, None, templates), strict=True
+    ):
         # Lines the cleaner removes whatever the threshold: rules and template lines (score None).
-        forced = {line for _, line, _, score in classify_lines(text, cfg, None, templates) if score is None}
-        docs.append((lines, content_probabilities(lines), forced))
+        docs.append((lines, page_probs, {line for _, line, _, score in removed if score is None}))
     removed: dict[float, list[str]] = {}
     n_docs: dict[float, int] = {}
     for value in BOILERPLATE_THRESHOLDS:
