@@ -399,9 +399,8 @@ def package_release(
     staged = output / f".staged-{cfg.dataset.name}-{cfg.dataset.version}"
     shutil.rmtree(staged, ignore_errors=True)
     kept = _rows(parts)
-    start = time.perf_counter()
     report = _validate(parts, cfg)
-    stages.append(StageSummary("validate", kept, kept, {}, time.perf_counter() - start))
+    stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds))
     if report.error:
         raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")
     if not report.success:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -58,6 +59,8 @@ class ValidationContext:
     flags: dict[FlagKey, np.ndarray] = field(default_factory=dict)
     #: Exception messages of checks that raised, by expectation type; their metrics raise them.
     errors: dict[str, str] = field(default_factory=dict)
+    #: Seconds spent computing the facts, summed over the processes that computed them.
+    seconds: float = 0.0
 
     def split_at(self, row: int) -> str:
         """Return the split holding dataset row `row`."""
@@ -174,6 +177,7 @@ def _dedup_kinds(needs: _Needs, key: tuple[str, DedupConfig]) -> list[str]:
 
 def _first_pass(chunk: _Chunk) -> dict[str, Any]:
     """Template-line counts, exact hashes and dedup keys of a chunk (None where a check raised)."""
+    start = time.perf_counter()
     table, needs, errors = chunk.table, chunk.needs, {}
     counts = {
         (column, cfg): _attempt(
@@ -193,11 +197,20 @@ def _first_pass(chunk: _Chunk) -> dict[str, Any]:
         )
         for column, cfg in needs.dedup
     }
-    return {"split": chunk.split, "counts": counts, "hashes": hashes, "keys": keys, "errors": errors}
+    seconds = time.perf_counter() - start
+    return {
+        "split": chunk.split,
+        "counts": counts,
+        "hashes": hashes,
+        "keys": keys,
+        "errors": errors,
+        "seconds": seconds,
+    }
 
 
 def _second_pass(chunk: _Chunk) -> dict[str, Any]:
     """Boilerplate and language flags of a chunk's rows (None where a check raised)."""
+    start = time.perf_counter()
     table, needs, errors = chunk.table, chunk.needs, {}
     flags: dict[FlagKey, np.ndarray | None] = {}
     for column, cfg, min_score in needs.boilerplate:
@@ -222,7 +235,7 @@ def _second_pass(chunk: _Chunk) -> dict[str, Any]:
             cfg,
             allowed,
         )
-    return {"flags": flags, "errors": errors}
+    return {"flags": flags, "errors": errors, "seconds": time.perf_counter() - start}
 
 
 def _outside(texts: list[str], cfg: Any, allowed: frozenset[str]) -> list[bool]:
@@ -261,16 +274,19 @@ def compute_context(
     keys: dict[tuple[str, DedupConfig], list[pa.Table]] = {key: [] for key in needs.dedup}
     for facts in map_ordered(_first_pass, _chunks(splits, needs, batch_rows, None), workers):
         context.errors.update(facts["errors"])
+        context.seconds += facts["seconds"]
         for (column, cfg), table in facts["counts"].items():
             counts.setdefault((facts["split"], column, cfg), []).append(table)
         for column, values in facts["hashes"].items():
             hashes[column].append(values)
         for key, table in facts["keys"].items():
             keys[key].append(table)
+    start = time.perf_counter()
     for (split, column, cfg), tables in counts.items():
         if BOILERPLATE not in context.errors:
             context.templates[(split, column, cfg)] = merge_template_counts(tables, cfg)
     _duplicate_flags(context, needs, hashes, keys)
+    context.seconds += time.perf_counter() - start
     if (needs.boilerplate and BOILERPLATE not in context.errors) or needs.languages:
 
         def split_templates(split: str) -> dict:
@@ -279,6 +295,7 @@ def compute_context(
         parts: dict[FlagKey, list[np.ndarray | None]] = {}
         for facts in map_ordered(_second_pass, _chunks(splits, needs, batch_rows, split_templates), workers):
             context.errors.update(facts["errors"])
+            context.seconds += facts["seconds"]
             for key, values in facts["flags"].items():
                 parts.setdefault(key, []).append(values)
         for key, values in parts.items():

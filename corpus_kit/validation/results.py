@@ -65,6 +65,8 @@ class ValidationReport:
     suite: str
     results: list[ExpectationResult]
     gx_results: list[tuple[str, Any]] = field(default_factory=list, repr=False)
+    #: Seconds the run took, summed over the processes that computed checks (0.0 when not timed).
+    worker_seconds: float = 0.0
 
     @property
     def error(self) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,7 +146,9 @@ def validate_splits(
     for split, source in splits.items():
         bounds[split] = (start, start + source_rows(source))
         start = bounds[split][1]
+    start = time.perf_counter()
     facts = compute_context(splits, loaded.expectations, bounds, batch_rows, worker_count(workers))
+    in_workers = facts.seconds - (time.perf_counter() - start)  # beyond this process's own time
     plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]))
     with use_context(facts):
         for split, source in splits.items():
@@ -154,6 +157,7 @@ def validate_splits(
         for i, entry in enumerate(loaded.expectations):
             if (split, i) in plan.found:
                 plan.report.results.append(_merge(split, entry, plan.found[(split, i)]))
+    plan.report.worker_seconds = time.perf_counter() - start + max(in_workers, 0.0)
     return plan.report
 
 
