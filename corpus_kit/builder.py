@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from corpus_kit import pipeline, schema
 from corpus_kit.config import BuildConfig
-from corpus_kit.engines.local import map_ordered, worker_count
+from corpus_kit.engines.local import WorkerPool, worker_count
 from corpus_kit.errors import ConfigError, CorpusKitError, InputError, SchemaError, ValidationError
 from corpus_kit.ingest import ingest_records, rejects_table
 from corpus_kit.loaders import read_inputs
@@ -294,16 +294,18 @@ def _document_phase(
     workers = worker_count(cfg.engine.workers)
     start = time.perf_counter()
     jobs = [(p, cfg) for p in shards]
-    counts = list(map_ordered(_count_templates, jobs, workers))
-    templates = pipeline.merge_templates(counts, cfg)
-    for folder in ("cleaned", "keys"):
-        (work / folder).mkdir(parents=True, exist_ok=True)
-    tasks = [_ShardTask(cfg, p, work / "cleaned" / p.name, work / "keys" / p.name, templates) for p in shards]
-    seconds: Counter = Counter({"templates": time.perf_counter() - start})
-    with stage_bar("clean, quality, langid", total) as bar:
-        for shard_seconds, docs, nbytes in map_ordered(_process_shard, tasks, workers):
-            seconds.update(shard_seconds)
-            bar.update(docs, nbytes)
+    with WorkerPool(min(workers, len(shards))) as pool:
+        templates = pipeline.merge_templates(list(pool.map_ordered(_count_templates, jobs)), cfg)
+        for folder in ("cleaned", "keys"):
+            (work / folder).mkdir(parents=True, exist_ok=True)
+        tasks = [
+            _ShardTask(cfg, p, work / "cleaned" / p.name, work / "keys" / p.name, templates) for p in shards
+        ]
+        seconds: Counter = Counter({"templates": time.perf_counter() - start})
+        with stage_bar("clean, quality, langid", total) as bar:
+            for shard_seconds, docs, nbytes in pool.map_ordered(_process_shard, tasks):
+                seconds.update(shard_seconds)
+                bar.update(docs, nbytes)
     return [t.cleaned for t in tasks], [t.keys for t in tasks], seconds
 
 

@@ -23,22 +23,49 @@ def worker_count(requested: int) -> int:
     return requested or os.cpu_count() or 1
 
 
-def map_ordered(func: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
-    """Yield `func(item)` for every item, in order, on `workers` processes (inline for one).
+class WorkerPool:
+    """Worker processes shared by several maps, started on first use and stopped on exit.
 
-    At most two items per worker are in flight, so a lazy `items` is read as results are consumed
-    and memory holds a few items, not all of them.
+    One pool for consecutive passes (e.g. template counting, then the document stages) starts the
+    interpreters, and imports what they need, once. With one worker, maps run inline.
     """
-    if workers <= 1 or (isinstance(items, Sized) and len(items) <= 1):
-        yield from map(func, items)
-        return
-    context = multiprocessing.get_context("spawn")
-    size = min(workers, len(items)) if isinstance(items, Sized) else workers
-    with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def map_ordered(self, func: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """Yield `func(item)` for every item, in order.
+
+        At most two items per worker are in flight, so a lazy `items` is read as results are
+        consumed and memory holds a few items, not all of them.
+        """
+        if self.workers <= 1 or (isinstance(items, Sized) and len(items) <= 1):
+            yield from map(func, items)
+            return
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         pending: deque[Future[R]] = deque()
         for item in items:
-            pending.append(pool.submit(func, item))
-            if len(pending) >= 2 * workers:
+            pending.append(self._pool.submit(func, item))
+            if len(pending) >= 2 * self.workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def map_ordered(func: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """Yield `func(item)` for every item, in order, on a pool of `workers` processes of its own."""
+    if isinstance(items, Sized):
+        workers = min(workers, len(items))
+    with WorkerPool(workers) as pool:
+        yield from pool.map_ordered(func, items)

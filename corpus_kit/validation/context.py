@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from corpus_kit.config import BoilerplateConfig, DedupConfig
-from corpus_kit.engines.local import map_ordered
+from corpus_kit.engines.local import WorkerPool
 from corpus_kit.stages.exact_dup import exact_hashes
 from corpus_kit.stages.template_lines import TemplateLines, count_template_lines, merge_template_counts
 from corpus_kit.validation import checks
@@ -268,11 +268,23 @@ def compute_context(
     n = max((hi for _, hi in bounds.values()), default=0)
     if not needs.columns or n == 0:
         return context
-    workers = workers if n > batch_rows else 1
+    with WorkerPool(workers if n > batch_rows else 1) as pool:
+        _facts(context, pool, splits, needs, batch_rows)
+    return context
+
+
+def _facts(
+    context: ValidationContext,
+    pool: WorkerPool,
+    splits: Mapping[str, SplitSource],
+    needs: _Needs,
+    batch_rows: int,
+) -> None:
+    """Run the two streaming passes of `compute_context` on `pool`."""
     counts: dict[tuple[str, str, BoilerplateConfig], list[pa.Table]] = {}
     hashes: dict[str, list[np.ndarray]] = {column: [] for column in needs.exact}
     keys: dict[tuple[str, DedupConfig], list[pa.Table]] = {key: [] for key in needs.dedup}
-    for facts in map_ordered(_first_pass, _chunks(splits, needs, batch_rows, None), workers):
+    for facts in pool.map_ordered(_first_pass, _chunks(splits, needs, batch_rows, None)):
         context.errors.update(facts["errors"])
         context.seconds += facts["seconds"]
         for (column, cfg), table in facts["counts"].items():
@@ -293,7 +305,7 @@ def compute_context(
             return {(c, cfg): t for (s, c, cfg), t in context.templates.items() if s == split}
 
         parts: dict[FlagKey, list[np.ndarray | None]] = {}
-        for facts in map_ordered(_second_pass, _chunks(splits, needs, batch_rows, split_templates), workers):
+        for facts in pool.map_ordered(_second_pass, _chunks(splits, needs, batch_rows, split_templates)):
             context.errors.update(facts["errors"])
             context.seconds += facts["seconds"]
             for key, values in facts["flags"].items():
@@ -301,7 +313,6 @@ def compute_context(
         for key, values in parts.items():
             if key[0] not in context.errors:
                 context.flags[key] = np.concatenate([np.asarray(v, bool) for v in values])
-    return context
 
 
 def _duplicate_flags(
