@@ -91,3 +91,12 @@ def write_release(root: Path, splits: dict[str, pa.Table]) -> Path:
         pq.write_table(split_table, root / "data" / f"{split}-00000-of-00001.parquet")
     (root / "manifest.json").write_text(json.dumps({"files": {}}), encoding="utf-8")
     return root
+
+
+def leaky_release(folder: Path) -> Path:
+    """Write a release of the seed paragraphs whose test split holds a near copy of train row 2."""
+    paragraphs = seed_paragraphs()
+    train, test = paragraphs[:25], [*paragraphs[25:], near_copy(paragraphs[2])]
+    return write_release(
+        folder, {"train": release_table(train, "train", "tr"), "test": release_table(test, "test", "te")}
+    )

@@ -10,11 +10,10 @@ from corpus_kit.validation import validate_path, validate_splits
 from corpus_kit.validation.datasets import dataset_sources
 from tests.validation.corpora import (
     german_paragraphs,
+    leaky_release,
     near_copy,
-    release_table,
     seed_paragraphs,
     table,
-    write_release,
 )
 
 
@@ -65,15 +64,9 @@ def test_chunks_and_workers_change_nothing(batch_rows: int, workers: int) -> Non
 
 
 def test_release_in_chunks_finds_leaks_across_splits(tmp_path: Path) -> None:
-    paragraphs = seed_paragraphs()
-    train, test = paragraphs[:25], [*paragraphs[25:], near_copy(paragraphs[2])]
-    root = write_release(
-        tmp_path / "rel",
-        {"train": release_table(train, "train", "tr"), "test": release_table(test, "test", "te")},
-    )
+    root = leaky_release(tmp_path / "rel")
     whole = validate_path(root)
-    params = None
-    chunked = validate_splits(dataset_sources(root), "release", params=params, batch_rows=4, workers=2)
+    chunked = validate_splits(dataset_sources(root), "release", batch_rows=4, workers=2)
     assert [r.unexpected_ids for r in chunked.results if r.split == "*"] == [
         r.unexpected_ids for r in whole.results if r.split == "*"
     ]

@@ -12,6 +12,7 @@ from corpus_kit.errors import ExitCode
 from corpus_kit.validation import checks, validate_path, validate_splits
 from tests.validation.corpora import (
     german_paragraphs,
+    leaky_release,
     near_copy,
     release_table,
     seed_paragraphs,
@@ -129,12 +130,7 @@ def test_exception_in_a_metric_is_an_error_not_a_failure(monkeypatch: pytest.Mon
 
 
 def test_release_checks_every_split_and_leakage(tmp_path: Path) -> None:
-    paragraphs = seed_paragraphs()
-    train, test = paragraphs[:25], [*paragraphs[25:], near_copy(paragraphs[2])]
-    root = write_release(
-        tmp_path / "rel",
-        {"train": release_table(train, "train", "tr"), "test": release_table(test, "test", "te")},
-    )
+    root = leaky_release(tmp_path / "rel")
     report = validate_path(root)
     assert report.suite == "release"
     assert [r.split for r in report.results] == ["test"] * 13 + ["train"] * 13 + ["*"]
