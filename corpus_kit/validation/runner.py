@@ -186,7 +186,8 @@ class _Plan:
         offset = lo
         if hi - lo <= batch_rows:  # one chunk holds the whole split: one GX run for all
             rows, whole = rows + whole, []
-        for chunk in iter_chunks(source, batch_rows):
+        empty = source if isinstance(source, pa.Table) else source_schema(source).empty_table()
+        for chunk in iter_chunks(source, batch_rows) if hi > lo else [empty]:  # an empty split too
             end = offset + chunk.num_rows
             label = split if chunk.num_rows == hi - lo else f"{split}[{offset - lo}:{end - lo}]"
             picked = rows + (schema if offset == lo else [])

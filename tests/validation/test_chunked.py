@@ -71,3 +71,14 @@ def test_release_in_chunks_finds_leaks_across_splits(tmp_path: Path) -> None:
         r.unexpected_ids for r in whole.results if r.split == "*"
     ]
     assert _outcome(chunked) == _outcome(whole)
+
+
+def test_empty_dataset_is_still_checked(tmp_path: Path) -> None:
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    report = validate_path(tmp_path / "empty.jsonl")
+    assert not report.success
+    assert "expect_column_to_exist(text)" in {r.label for r in report.results if not r.success}
+    no_rows = validate_splits({"train": table([])}, "corpus")
+    assert [
+        r.element_count for r in no_rows.results if r.label == "expect_column_values_to_not_be_null(text)"
+    ] == [0]
