@@ -34,7 +34,7 @@ from corpus_kit.engines.local import WorkerPool
 from corpus_kit.stages.exact_dup import exact_hashes
 from corpus_kit.stages.template_lines import TemplateLines, count_template_lines, merge_template_counts
 from corpus_kit.validation import checks
-from corpus_kit.validation.datasets import SplitSource, iter_chunks
+from corpus_kit.validation.datasets import SplitSource, iter_chunks, source_schema
 
 BOILERPLATE = "expect_column_values_to_have_no_boilerplate_lines"
 LANGUAGE = "expect_column_values_to_be_in_languages"
@@ -117,6 +117,15 @@ class _Needs:
     dedup: frozenset[tuple[str, DedupConfig]] = frozenset()  # near and leak
     near: frozenset[tuple[str, DedupConfig]] = frozenset()
     leak: frozenset[tuple[str, DedupConfig]] = frozenset()
+
+    def on_columns(self, present: set[str]) -> _Needs:
+        """Return the needs whose column is in `present` (GX reports the others' missing column)."""
+        return _Needs(
+            **{
+                name: frozenset(item for item in items if (item if name == "exact" else item[0]) in present)
+                for name, items in self.__dict__.items()
+            }
+        )
 
     @property
     def columns(self) -> list[str]:
@@ -263,7 +272,8 @@ def compute_context(
     workers: int,
 ) -> ValidationContext:
     """Compute the context of a suite's custom expectations over `splits`, in two streaming passes."""
-    needs = suite_needs(expectations)
+    present = set.intersection(*(set(source_schema(source).names) for source in splits.values()))
+    needs = suite_needs(expectations).on_columns(present)
     context = ValidationContext(bounds)
     n = max((hi for _, hi in bounds.values()), default=0)
     if not needs.columns or n == 0:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus_kit.errors import ExitCode
 from corpus_kit.validation import validate_path, validate_splits
 from corpus_kit.validation.datasets import dataset_sources
 from tests.validation.corpora import (
@@ -82,3 +83,11 @@ def test_empty_dataset_is_still_checked(tmp_path: Path) -> None:
     assert [
         r.element_count for r in no_rows.results if r.label == "expect_column_values_to_not_be_null(text)"
     ] == [0]
+
+
+def test_missing_text_column_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "body.jsonl"
+    path.write_text('{"id": "a", "body": "hello world"}\n', encoding="utf-8")
+    report = validate_path(path)
+    assert report.exit_code == ExitCode.ERROR
+    assert "expect_column_to_exist(text)" in {r.label for r in report.results if not r.success}
