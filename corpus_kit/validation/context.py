@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from corpus_kit.config import BoilerplateConfig, DedupConfig
 from corpus_kit.engines.local import WorkerPool
+from corpus_kit.progress import stage_bar
 from corpus_kit.stages.exact_dup import exact_hashes
 from corpus_kit.stages.template_lines import TemplateLines, count_template_lines, merge_template_counts
 from corpus_kit.validation import checks
@@ -214,6 +215,8 @@ def _first_pass(chunk: _Chunk) -> dict[str, Any]:
         "keys": keys,
         "errors": errors,
         "seconds": seconds,
+        "rows": table.num_rows,
+        "bytes": table.nbytes,
     }
 
 
@@ -244,7 +247,13 @@ def _second_pass(chunk: _Chunk) -> dict[str, Any]:
             cfg,
             allowed,
         )
-    return {"flags": flags, "errors": errors, "seconds": time.perf_counter() - start}
+    return {
+        "flags": flags,
+        "errors": errors,
+        "seconds": time.perf_counter() - start,
+        "rows": table.num_rows,
+        "bytes": table.nbytes,
+    }
 
 
 def _outside(texts: list[str], cfg: Any, allowed: frozenset[str]) -> list[bool]:
@@ -279,7 +288,7 @@ def compute_context(
     if not needs.columns or n == 0:
         return context
     with WorkerPool(workers if n > batch_rows else 1) as pool:
-        _facts(context, pool, splits, needs, batch_rows)
+        _facts(context, pool, splits, needs, batch_rows, n)
     return context
 
 
@@ -289,20 +298,16 @@ def _facts(
     splits: Mapping[str, SplitSource],
     needs: _Needs,
     batch_rows: int,
+    rows: int,
 ) -> None:
-    """Run the two streaming passes of `compute_context` on `pool`."""
+    """Run the two streaming passes of `compute_context` on `pool` (`rows` in all: for the bars)."""
     counts: dict[tuple[str, str, BoilerplateConfig], list[pa.Table]] = {}
     hashes: dict[str, list[np.ndarray]] = {column: [] for column in needs.exact}
     keys: dict[tuple[str, DedupConfig], list[pa.Table]] = {key: [] for key in needs.dedup}
-    for facts in pool.map_ordered(_first_pass, _chunks(splits, needs, batch_rows, None)):
-        context.errors.update(facts["errors"])
-        context.seconds += facts["seconds"]
-        for (column, cfg), table in facts["counts"].items():
-            counts.setdefault((facts["split"], column, cfg), []).append(table)
-        for column, values in facts["hashes"].items():
-            hashes[column].append(values)
-        for key, table in facts["keys"].items():
-            keys[key].append(table)
+    with stage_bar("validate: hashes, dedup keys, template lines", rows) as bar:
+        for facts in pool.map_ordered(_first_pass, _chunks(splits, needs, batch_rows, None)):
+            bar.update(facts["rows"], facts["bytes"])
+            _add_first_pass(context, facts, counts, hashes, keys)
     start = time.perf_counter()
     for (split, column, cfg), tables in counts.items():
         if BOILERPLATE not in context.errors:
@@ -315,14 +320,35 @@ def _facts(
             return {(c, cfg): t for (s, c, cfg), t in context.templates.items() if s == split}
 
         parts: dict[FlagKey, list[np.ndarray | None]] = {}
-        for facts in pool.map_ordered(_second_pass, _chunks(splits, needs, batch_rows, split_templates)):
-            context.errors.update(facts["errors"])
-            context.seconds += facts["seconds"]
-            for key, values in facts["flags"].items():
-                parts.setdefault(key, []).append(values)
+        chunks = _chunks(splits, needs, batch_rows, split_templates)
+        with stage_bar("validate: boilerplate, language", rows) as bar:
+            for facts in pool.map_ordered(_second_pass, chunks):
+                bar.update(facts["rows"], facts["bytes"])
+                context.errors.update(facts["errors"])
+                context.seconds += facts["seconds"]
+                for key, values in facts["flags"].items():
+                    parts.setdefault(key, []).append(values)
         for key, values in parts.items():
             if key[0] not in context.errors:
                 context.flags[key] = np.concatenate([np.asarray(v, bool) for v in values])
+
+
+def _add_first_pass(
+    context: ValidationContext,
+    facts: dict[str, Any],
+    counts: dict[tuple[str, str, BoilerplateConfig], list[pa.Table]],
+    hashes: dict[str, list[np.ndarray]],
+    keys: dict[tuple[str, DedupConfig], list[pa.Table]],
+) -> None:
+    """Collect one chunk's first-pass facts."""
+    context.errors.update(facts["errors"])
+    context.seconds += facts["seconds"]
+    for (column, cfg), table in facts["counts"].items():
+        counts.setdefault((facts["split"], column, cfg), []).append(table)
+    for column, values in facts["hashes"].items():
+        hashes[column].append(values)
+    for key, table in facts["keys"].items():
+        keys[key].append(table)
 
 
 def _duplicate_flags(

@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from corpus_kit.engines.local import worker_count
+from corpus_kit.progress import StageBar, stage_bar
 from corpus_kit.validation.datasets import (
     SplitSource,
     dataset_sources,
@@ -142,17 +143,17 @@ def validate_splits(
 
     loaded = load_suite(suite, params)
     build_gx_suite(loaded)  # fails loudly on unknown types or kwargs before any work
-    bounds, start = {}, 0
+    bounds, start_row = {}, 0
     for split, source in splits.items():
-        bounds[split] = (start, start + source_rows(source))
-        start = bounds[split][1]
+        bounds[split] = (start_row, start_row + source_rows(source))
+        start_row = bounds[split][1]
     start = time.perf_counter()
     facts = compute_context(splits, loaded.expectations, bounds, batch_rows, worker_count(workers))
     in_workers = facts.seconds - (time.perf_counter() - start)  # beyond this process's own time
     plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]))
-    with use_context(facts):
+    with use_context(facts), stage_bar("validate: expectations (Great Expectations)", start_row) as bar:
         for split, source in splits.items():
-            plan.run_split(split, source, bounds[split], batch_rows)
+            plan.run_split(split, source, bounds[split], batch_rows, bar)
     for split in [*splits, ALL_SPLITS]:
         for i, entry in enumerate(loaded.expectations):
             if (split, i) in plan.found:
@@ -173,7 +174,9 @@ class _Plan:
     def _pick(self, types: frozenset[str], exclude: frozenset[str] = frozenset()) -> list:
         return [(i, e) for i, e in enumerate(self.suite.expectations) if e["type"] in types - exclude]
 
-    def run_split(self, split: str, source: SplitSource, bounds: tuple[int, int], batch_rows: int) -> None:
+    def run_split(
+        self, split: str, source: SplitSource, bounds: tuple[int, int], batch_rows: int, bar: StageBar
+    ) -> None:
         """Validate one split chunk by chunk, then run its whole-split expectations."""
         from corpus_kit.validation.expectations import CROSS_SPLIT_TYPES, CUSTOM_TYPES, SPLIT_COLUMN
 
@@ -195,6 +198,7 @@ class _Plan:
             if across:
                 tagged = chunk.append_column(SPLIT_COLUMN, pa.array([split] * chunk.num_rows, pa.string()))
                 self._collect(ALL_SPLITS, across, f"{label} ({ALL_SPLITS})", _frame(tagged, offset, lo))
+            bar.update(chunk.num_rows, chunk.nbytes)
             offset = end
         for i, entry in whole:
             frame = _frame(_read_columns(source, entry["kwargs"]), lo, lo)
