@@ -21,18 +21,22 @@ _SPACE_SEPARATORS = (
     "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 )
 _CONTROLS = [c for c in range(0x20) if c not in (0x09, 0x0A)] + list(range(0x7F, 0xA0)) + [0xFEFF]
-_TRANSLATE = {ord(c): " " for c in _SPACE_SEPARATORS} | dict.fromkeys(_CONTROLS)
+# Regex substitutions rather than `str.translate`: they scan in C and most texts have none of these
+# characters (translate looked every character up in a dict: 5x slower on the benchmark corpus).
+_SPACES = re.compile(f"[{_SPACE_SEPARATORS}]")
+_CONTROL_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROLS) + "]")
 _SPACE_RUNS = re.compile(r" {2,}")
-_LINE_EDGES = re.compile(r"^[ \t]+|[ \t]+$", re.MULTILINE)
+_LINE_ENDS = re.compile(r"[ \t]+\n")
+_LINE_STARTS = re.compile(r"\n[ \t]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def normalize_text(text: str) -> str:
     """Return `text` normalized as described in the module docstring."""
-    text = _NEWLINES.sub("\n", text).translate(_TRANSLATE)
+    text = _CONTROL_CHARS.sub("", _SPACES.sub(" ", _NEWLINES.sub("\n", text)))
     text = unicodedata.normalize("NFC", text)
     text = _SPACE_RUNS.sub(" ", text)
-    text = _LINE_EDGES.sub("", text)
+    text = _LINE_STARTS.sub("\n", _LINE_ENDS.sub("\n", text)).strip(" \t")
     return _BLANK_RUNS.sub("\n\n", text).strip("\n")
 
 

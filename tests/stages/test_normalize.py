@@ -46,3 +46,5 @@ def test_output_invariants(text: str) -> None:
     assert "\r" not in out and "\n\n\n" not in out and "  " not in out
     assert all(ch in "\n\t" or ord(ch) >= 0x20 for ch in out)
     assert not out.startswith("\n") and not out.endswith("\n")
+    assert all(line == line.strip(" \t") for line in out.split("\n"))
+    assert not set(out) & set("\u00a0\u2002\u202f\u3000\x7f\x85\u2028\ufeff")
