@@ -61,11 +61,3 @@ class WorkerPool:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
-
-
-def map_ordered(func: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
-    """Yield `func(item)` for every item, in order, on a pool of `workers` processes of its own."""
-    if isinstance(items, Sized):
-        workers = min(workers, len(items))
-    with WorkerPool(workers) as pool:
-        yield from pool.map_ordered(func, items)

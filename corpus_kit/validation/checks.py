@@ -97,6 +97,11 @@ def detect_languages(texts: Sequence[str], cfg: LangidConfig) -> list[str]:
     return [detect_language(text, cfg)[0] for text in texts]
 
 
+def outside_languages(texts: Sequence[str], cfg: LangidConfig, allowed: frozenset[str]) -> list[bool]:
+    """Flag texts whose language (`detect_languages`; `und` included) is not in `allowed`."""
+    return [lang not in allowed for lang in detect_languages(texts, cfg)]
+
+
 def repeated(hashes: np.ndarray) -> np.ndarray:
     """Flag every value equal to an earlier one (the first of each value passes)."""
     _, first = np.unique(hashes, return_index=True)

@@ -115,9 +115,13 @@ class _Needs:
     boilerplate: frozenset[tuple[str, BoilerplateConfig, float]] = frozenset()
     languages: frozenset[tuple[str, Any, frozenset[str]]] = frozenset()
     exact: frozenset[str] = frozenset()
-    dedup: frozenset[tuple[str, DedupConfig]] = frozenset()  # near and leak
     near: frozenset[tuple[str, DedupConfig]] = frozenset()
     leak: frozenset[tuple[str, DedupConfig]] = frozenset()
+
+    @property
+    def dedup(self) -> frozenset[tuple[str, DedupConfig]]:
+        """The dedup settings whose keys near-duplicate and leak checks need."""
+        return self.near | self.leak
 
     def on_columns(self, present: set[str]) -> _Needs:
         """Return the needs whose column is in `present` (GX reports the others' missing column)."""
@@ -151,9 +155,7 @@ def suite_needs(expectations: Sequence[Mapping[str, Any]]) -> _Needs:
             sets["exact"].add(kwargs["column"])
         elif kind in (NEAR, LEAK):
             column = kwargs["column"] if kind == NEAR else kwargs["column_B"]
-            cfg = checks.dedup_config(kwargs)
-            sets["dedup"].add((column, cfg))
-            sets["near" if kind == NEAR else "leak"].add((column, cfg))
+            sets["near" if kind == NEAR else "leak"].add((column, checks.dedup_config(kwargs)))
     return _Needs(**{name: frozenset(values) for name, values in sets.items()})
 
 
@@ -242,7 +244,7 @@ def _second_pass(chunk: _Chunk) -> dict[str, Any]:
         flags[(LANGUAGE, column, cfg, allowed)] = _attempt(
             errors,
             [LANGUAGE],
-            _outside,
+            checks.outside_languages,
             texts,
             cfg,
             allowed,
@@ -254,10 +256,6 @@ def _second_pass(chunk: _Chunk) -> dict[str, Any]:
         "rows": table.num_rows,
         "bytes": table.nbytes,
     }
-
-
-def _outside(texts: list[str], cfg: Any, allowed: frozenset[str]) -> list[bool]:
-    return [lang not in allowed for lang in checks.detect_languages(texts, cfg)]
 
 
 def _chunks(

@@ -179,7 +179,7 @@ class ColumnValuesInLanguages(ColumnMapMetricProvider):
         cfg = checks.langid_config(kwargs)
         flags = _known(column, (context.LANGUAGE, column.name, cfg, allowed))
         if flags is None:
-            flags = [lang not in allowed for lang in checks.detect_languages(column.tolist(), cfg)]
+            flags = checks.outside_languages(column.tolist(), cfg, allowed)
         return ~_series(flags, column.index)
 
 
