@@ -144,12 +144,7 @@ def main() -> None:
         return np.vstack(xs).astype(np.float64), np.concatenate(ys), np.concatenate(ws)
 
     # First pass: out-of-fold probabilities on training pages, full-model ones elsewhere.
-    first = [None] * len(pages)
-    for fold in range(FOLDS):
-        model = fit(*stack([i for i, f in zip(train, folds, strict=True) if f != fold], feats))
-        for i, f in zip(train, folds, strict=True):
-            if f == fold:
-                first[i] = model.predict_proba(feats[i].astype(np.float64))[:, 1]
+    first = out_of_fold(feats, train, folds, stack)
     model1 = fit(*stack(train, feats))
     for i, p in enumerate(pages):
         if p["source"] not in TRAIN_SOURCES:
@@ -173,6 +168,17 @@ def main() -> None:
         report_cv(pages, feats2, train, folds, stack, args.data, args.dump_cv)
 
 
+def out_of_fold(features, train, folds, stack) -> list:
+    """Return each training page's probabilities from the model fitted without its fold (None elsewhere)."""
+    out = [None] * len(features)
+    for fold in range(FOLDS):
+        model = fit(*stack([i for i, f in zip(train, folds, strict=True) if f != fold], features))
+        for i, f in zip(train, folds, strict=True):
+            if f == fold:
+                out[i] = model.predict_proba(features[i].astype(np.float64))[:, 1]
+    return out
+
+
 def report_cv(pages, feats2, train, folds, stack, data_dir: Path, dump: Path | None) -> None:
     """Print grouped-CV scores on the training sources and final-model scores on the others."""
     spec = importlib.util.spec_from_file_location(
@@ -180,12 +186,7 @@ def report_cv(pages, feats2, train, folds, stack, data_dir: Path, dump: Path | N
     )
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)
-    second = [None] * len(pages)
-    for fold in range(FOLDS):
-        model = fit(*stack([i for i, f in zip(train, folds, strict=True) if f != fold], feats2))
-        for i, f in zip(train, folds, strict=True):
-            if f == fold:
-                second[i] = model.predict_proba(feats2[i].astype(np.float64))[:, 1]
+    second = out_of_fold(feats2, train, folds, stack)
     final = fit(*stack(train, feats2))
     for i in range(len(pages)):
         if second[i] is None:
