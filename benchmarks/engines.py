@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     import ray
 
     from corpus_kit.config import load_config
+    from corpus_kit.engines.local import WorkerPool, worker_count
     from corpus_kit.engines.ray import run_document_phase
 
     build = importlib.import_module("corpus_kit.builder")
@@ -81,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     start = time.perf_counter()
-    local_cleaned, local_keys, local_seconds = build._document_phase(shards, cfg, work / "local", docs)
+    with WorkerPool(worker_count(cfg.engine.workers)) as pool:
+        local_cleaned, local_keys, local_seconds = build._document_phase(shards, cfg, work / "local", pool)
     local = time.perf_counter() - start
     print(
         f"local: {local:7.1f}s  {docs / local:7.0f} docs/s  {mb / local:5.2f} MB/s  "

@@ -13,6 +13,7 @@ import resource
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,27 +104,45 @@ def _count_templates(args: tuple[Path, BuildConfig]) -> pa.Table:
     return pipeline.template_counts(pq.read_table(path), cfg)
 
 
-def _ingest(cfg: BuildConfig, work: Path, summary: StageSummary) -> tuple[list[Path], list[Reject]]:
-    shards: list[Path] = []
-    rejects: list[Reject] = []
+def _ingest_shards(
+    cfg: BuildConfig, work: Path, summary: StageSummary, rejects: list[Reject], pool: WorkerPool
+) -> Iterator[Path]:
+    """Read the inputs, extract and normalize them on `pool`, and write shards; yield each when written.
+
+    Fills `rejects` and `summary` (its `seconds`: this process's time in here, not while suspended).
+    Raises `InputError` after the last shard when no document could be read.
+    """
+    shards = 0
     records = read_inputs(cfg.input.paths, cfg.input, Path(cfg.root))
     with stage_bar("ingest") as bar:
-        for batch in ingest_records(records, cfg.engine.batch_size):
+        resumed = time.perf_counter()
+        for batch in ingest_records(records, cfg.engine.batch_size, pool.map_ordered):
             bar.update(batch.table.num_rows + len(batch.rejects), batch.table.column("text").nbytes)
             rejects.extend(batch.rejects)
             if not batch.table.num_rows:
                 continue
-            path = work / "ingested" / f"{len(shards):05d}.parquet"
+            path = work / "ingested" / f"{shards:05d}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
             pq.write_table(batch.table, path, compression="zstd")
-            shards.append(path)
+            shards += 1
             summary.docs_out += batch.table.num_rows
+            summary.seconds += time.perf_counter() - resumed
+            yield path
+            resumed = time.perf_counter()
+        summary.seconds += time.perf_counter() - resumed
     summary.rejected = dict(Counter(r.reason for r in rejects))
     summary.docs_in = summary.docs_out + len(rejects)
     if not shards:
         raise InputError(
             f"no documents could be read from {', '.join(cfg.input.paths)} ({len(rejects)} rejected)"
         )
+
+
+def _ingest(cfg: BuildConfig, work: Path, summary: StageSummary) -> tuple[list[Path], list[Reject]]:
+    """Ingest all inputs on a pool of `cfg.engine.workers`; return the shards and the rejects."""
+    rejects: list[Reject] = []
+    with WorkerPool(worker_count(cfg.engine.workers)) as pool:
+        shards = list(_ingest_shards(cfg, work, summary, rejects, pool))
     return shards, rejects
 
 
@@ -288,24 +307,32 @@ def _previous_index(cfg: BuildConfig):
 
 
 def _document_phase(
-    shards: list[Path], cfg: BuildConfig, work: Path, total: int
+    shards: Iterable[Path], cfg: BuildConfig, work: Path, pool: WorkerPool
 ) -> tuple[list[Path], list[Path], Counter]:
-    """Run template counting and the per-document stages over ingested shards on the local engine."""
-    workers = worker_count(cfg.engine.workers)
+    """Run template counting and the per-document stages over ingested shards on the local engine.
+
+    `shards` may be lazy (shards as ingest writes them): each is counted as soon as it exists.
+    """
     start = time.perf_counter()
-    jobs = [(p, cfg) for p in shards]
-    with WorkerPool(min(workers, len(shards))) as pool:
-        templates = pipeline.merge_templates(list(pool.map_ordered(_count_templates, jobs)), cfg)
-        for folder in ("cleaned", "keys"):
-            (work / folder).mkdir(parents=True, exist_ok=True)
-        tasks = [
-            _ShardTask(cfg, p, work / "cleaned" / p.name, work / "keys" / p.name, templates) for p in shards
-        ]
-        seconds: Counter = Counter({"templates": time.perf_counter() - start})
-        with stage_bar("clean, quality, langid", total) as bar:
-            for shard_seconds, docs, nbytes in pool.map_ordered(_process_shard, tasks):
-                seconds.update(shard_seconds)
-                bar.update(docs, nbytes)
+    ingested: list[Path] = []
+
+    def jobs() -> Iterator[tuple[Path, BuildConfig]]:
+        for path in shards:
+            ingested.append(path)
+            yield path, cfg
+
+    templates = pipeline.merge_templates(list(pool.map_ordered(_count_templates, jobs())), cfg)
+    for folder in ("cleaned", "keys"):
+        (work / folder).mkdir(parents=True, exist_ok=True)
+    tasks = [
+        _ShardTask(cfg, p, work / "cleaned" / p.name, work / "keys" / p.name, templates) for p in ingested
+    ]
+    seconds: Counter = Counter({"templates": time.perf_counter() - start})
+    total = sum(pq.read_metadata(p).num_rows for p in ingested)
+    with stage_bar("clean, quality, langid", total) as bar:
+        for shard_seconds, docs, nbytes in pool.map_ordered(_process_shard, tasks):
+            seconds.update(shard_seconds)
+            bar.update(docs, nbytes)
     return [t.cleaned for t in tasks], [t.keys for t in tasks], seconds
 
 
@@ -357,16 +384,17 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
     shutil.rmtree(work, ignore_errors=True)
     try:
         ingest = StageSummary("ingest")
-        start = time.perf_counter()
-        shards, rejects = _ingest(cfg, work, ingest)
-        ingest.seconds = time.perf_counter() - start
         if engine == "ray":
             from corpus_kit.engines.ray import run_document_phase
 
+            shards, rejects = _ingest(cfg, work, ingest)
             cleaned, key_paths, ray_seconds = run_document_phase(shards, cfg, work, ray_address)
             seconds = Counter(ray_seconds)
         else:
-            cleaned, key_paths, seconds = _document_phase(shards, cfg, work, ingest.docs_out)
+            rejects = []
+            with WorkerPool(worker_count(cfg.engine.workers)) as pool:
+                shards = _ingest_shards(cfg, work, ingest, rejects, pool)
+                cleaned, key_paths, seconds = _document_phase(shards, cfg, work, pool)
         start = time.perf_counter()
         parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
         seconds["dedup"] += time.perf_counter() - start

@@ -7,10 +7,11 @@ each worker from the config, never inherited.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TypeVar
 
@@ -46,16 +47,18 @@ class WorkerPool:
         """Yield `func(item)` for every item, in order.
 
         At most two items per worker are in flight, so a lazy `items` is read as results are
-        consumed and memory holds a few items, not all of them.
+        consumed and memory holds a few items, not all of them. A single item runs inline.
         """
-        if self.workers <= 1 or (isinstance(items, Sized) and len(items) <= 1):
-            yield from map(func, items)
+        items = iter(items)
+        first = list(itertools.islice(items, 2))
+        if self.workers <= 1 or len(first) <= 1:
+            yield from map(func, itertools.chain(first, items))
             return
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         pending: deque[Future[R]] = deque()
-        for item in items:
+        for item in itertools.chain(first, items):
             pending.append(self._pool.submit(func, item))
             if len(pending) >= 2 * self.workers:
                 yield pending.popleft().result()

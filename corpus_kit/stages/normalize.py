@@ -25,6 +25,10 @@ _CONTROLS = [c for c in range(0x20) if c not in (0x09, 0x0A)] + list(range(0x7F,
 # characters (translate looked every character up in a dict: 5x slower on the benchmark corpus).
 _SPACES = re.compile(f"[{_SPACE_SEPARATORS}]")
 _CONTROL_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROLS) + "]")
+# Any character the three substitutions above replace or remove.
+_ODD_CHARS = re.compile(
+    "[\r\x0b\x0c\x85\u2028\u2029" + _SPACE_SEPARATORS + "".join(re.escape(chr(c)) for c in _CONTROLS) + "]"
+)
 _SPACE_RUNS = re.compile(r" {2,}")
 _LINE_ENDS = re.compile(r"[ \t]+\n")
 _LINE_STARTS = re.compile(r"\n[ \t]+")
@@ -33,11 +37,21 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 def normalize_text(text: str) -> str:
     """Return `text` normalized as described in the module docstring."""
-    text = _CONTROL_CHARS.sub("", _SPACES.sub(" ", _NEWLINES.sub("\n", text)))
+    # Each substitution runs only when the text has what it replaces: a substring test is a fast
+    # C search, and most texts need few of them (2x faster on the benchmark corpus, same output).
+    if _ODD_CHARS.search(text):
+        text = _CONTROL_CHARS.sub("", _SPACES.sub(" ", _NEWLINES.sub("\n", text)))
     text = unicodedata.normalize("NFC", text)
-    text = _SPACE_RUNS.sub(" ", text)
-    text = _LINE_STARTS.sub("\n", _LINE_ENDS.sub("\n", text)).strip(" \t")
-    return _BLANK_RUNS.sub("\n\n", text).strip("\n")
+    if "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
+    if " \n" in text or "\t\n" in text:
+        text = _LINE_ENDS.sub("\n", text)
+    if "\n " in text or "\n\t" in text:
+        text = _LINE_STARTS.sub("\n", text)
+    text = text.strip(" \t")
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip("\n")
 
 
 def normalize(table: pa.Table) -> pa.Table:

@@ -122,11 +122,11 @@ def document_signals(text: str, lang: str | None = None) -> Signals:
     lines = [line for line in lines if line]
     repeated = len(lines) - len(set(lines))
     sentence_lines = [line for line in lines if line.endswith(_TERMINAL)]
-    sentences = sum(
-        len(_SENTENCE_END.findall(line))
-        for line in lines
-        if len(_WORD.findall(line)) >= _MIN_SENTENCE_LINE_WORDS
-    )
+    sentences = 0
+    for line in lines:
+        ends = len(_SENTENCE_END.findall(line))  # most lines have none: their words need no count
+        if ends and len(_WORD.findall(line)) >= _MIN_SENTENCE_LINE_WORDS:
+            sentences += ends
     return Signals(
         word_count=n_words,
         sentence_count=sentences,

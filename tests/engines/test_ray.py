@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_kit.config import BuildConfig, load_config
+from corpus_kit.engines.local import WorkerPool
 from corpus_kit.errors import ConfigError
 from tests.conftest import SEEDS, SHARED
 
@@ -88,7 +89,8 @@ def test_ray_outputs_are_byte_identical_to_local(corpus: tuple[BuildConfig, list
 
     cfg, shards, work = corpus
     assert [p.name for p in shards] == ["00000.parquet", "00001.parquet", "00002.parquet", "00003.parquet"]
-    local_cleaned, local_keys, _ = build_module._document_phase(shards, cfg, work / "local", N_DOCS)
+    with WorkerPool(1) as pool:
+        local_cleaned, local_keys, _ = build_module._document_phase(shards, cfg, work / "local", pool)
     # Two Ray workers against the local engine's one: the output must not depend on either.
     ray_cfg = replace(cfg, engine=replace(cfg.engine, workers=2))
     cleaned, keys, seconds = run_document_phase(shards, ray_cfg, work / "ray")

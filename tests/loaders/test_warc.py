@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from corpus_kit import schema
 from corpus_kit.config import LoaderConfig
+from corpus_kit.engines.local import WorkerPool
 from corpus_kit.errors import InputError
 from corpus_kit.ingest import ingest_records
 from corpus_kit.loaders import read_inputs
@@ -236,6 +237,22 @@ def test_warc_files_through_ingest(tmp_path: Path) -> None:
         ESCOPETE,
     )
 
+
+
+def test_ingest_on_worker_processes_gives_the_same_batches(tmp_path: Path) -> None:
+    # HTML extraction and normalization run on the pool; ids, rejects and batch cuts stay in order.
+    (tmp_path / "crawl").mkdir()
+    for name in ("dolma_sample-0000.warc.gz", "warcio_example.warc.gz"):
+        shutil.copy(warc_sample(name), tmp_path / "crawl" / name)
+
+    def batches(ordered_map=map) -> list[tuple[list[dict], list[Reject]]]:
+        records = read_inputs(["crawl"], LoaderConfig(), tmp_path)
+        return [(b.table.to_pylist(), b.rejects) for b in ingest_records(records, 5, ordered_map)]
+
+    serial = batches()
+    with WorkerPool(2) as pool:
+        assert batches(pool.map_ordered) == serial
+    assert len(serial) == 5 and sum(len(rows) for rows, _ in serial) == 23
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(min_value=0, max_value=18856))
