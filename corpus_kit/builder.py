@@ -7,6 +7,7 @@ hidden folder and appears with one rename; an existing version is never rewritte
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import resource
@@ -25,6 +26,7 @@ import pyarrow.parquet as pq
 from corpus_kit import pipeline, schema
 from corpus_kit.config import BuildConfig
 from corpus_kit.engines.local import WorkerPool, worker_count
+from corpus_kit.engines.shards import count_templates, process_shard, shard_tasks
 from corpus_kit.errors import ConfigError, CorpusKitError, InputError, SchemaError, ValidationError
 from corpus_kit.ingest import ingest_records, rejects_table
 from corpus_kit.loaders import read_inputs
@@ -76,32 +78,6 @@ class BuildReport:
             "stages": [s.__dict__ for s in self.stages],
             "peak_rss_mb": round(self.peak_rss_mb, 1),
         }
-
-
-@dataclass(frozen=True)
-class _ShardTask:
-    cfg: BuildConfig
-    ingested: Path
-    cleaned: Path
-    keys: Path
-    templates: Any
-
-
-def _process_shard(task: _ShardTask) -> tuple[dict[str, float], int, int]:
-    table = pq.read_table(task.ingested)
-    docs, nbytes = table.num_rows, table.column("text").nbytes
-    table, seconds = pipeline.run_document_stages(table, task.cfg, task.templates)
-    start = time.perf_counter()
-    keys = pipeline.batch_dedup_keys(table, task.cfg)
-    seconds["dedup_keys"] = time.perf_counter() - start
-    pq.write_table(table, task.cleaned, compression="zstd")
-    pq.write_table(keys, task.keys, compression="zstd")
-    return seconds, docs, nbytes
-
-
-def _count_templates(args: tuple[Path, BuildConfig]) -> pa.Table:
-    path, cfg = args
-    return pipeline.template_counts(pq.read_table(path), cfg)
 
 
 def _ingest_shards(
@@ -311,26 +287,32 @@ def _document_phase(
 ) -> tuple[list[Path], list[Path], Counter]:
     """Run template counting and the per-document stages over ingested shards on the local engine.
 
-    `shards` may be lazy (shards as ingest writes them): each is counted as soon as it exists.
+    `shards` may be lazy (shards as ingest writes them): each is counted as soon as it exists. The
+    seconds of `templates` leave out the time spent producing `shards`.
     """
     start = time.perf_counter()
     ingested: list[Path] = []
+    producing = 0.0
 
-    def jobs() -> Iterator[tuple[Path, BuildConfig]]:
-        for path in shards:
+    def paths() -> Iterator[Path]:
+        nonlocal producing
+        remaining = iter(shards)
+        while True:
+            before = time.perf_counter()
+            path = next(remaining, None)
+            producing += time.perf_counter() - before
+            if path is None:
+                return
             ingested.append(path)
-            yield path, cfg
+            yield path
 
-    templates = pipeline.merge_templates(list(pool.map_ordered(_count_templates, jobs())), cfg)
-    for folder in ("cleaned", "keys"):
-        (work / folder).mkdir(parents=True, exist_ok=True)
-    tasks = [
-        _ShardTask(cfg, p, work / "cleaned" / p.name, work / "keys" / p.name, templates) for p in ingested
-    ]
-    seconds: Counter = Counter({"templates": time.perf_counter() - start})
+    counts = pool.map_ordered(functools.partial(count_templates, cfg=cfg), paths())
+    templates = pipeline.merge_templates(list(counts), cfg)
+    tasks = shard_tasks(ingested, work, cfg, templates)
+    seconds: Counter = Counter({"templates": time.perf_counter() - start - producing})
     total = sum(pq.read_metadata(p).num_rows for p in ingested)
     with stage_bar("clean, quality, langid", total) as bar:
-        for shard_seconds, docs, nbytes in pool.map_ordered(_process_shard, tasks):
+        for shard_seconds, docs, nbytes in pool.map_ordered(process_shard, tasks):
             seconds.update(shard_seconds)
             bar.update(docs, nbytes)
     return [t.cleaned for t in tasks], [t.keys for t in tasks], seconds
