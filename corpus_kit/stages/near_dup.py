@@ -174,8 +174,9 @@ def _valid(column: pa.ChunkedArray) -> np.ndarray:
 
 def band_hashes(sig: np.ndarray, cfg: DedupConfig) -> np.ndarray:
     """Return the hash of each band of `rows` signature values (rows x `bands`, uint64)."""
-    bands = sig[:, : cfg.bands * cfg.rows].reshape(len(sig), cfg.bands, cfg.rows).astype(np.uint64)
-    out = bands[:, :, 0].copy()
+    # Column by column: a uint64 copy of the whole signature would double its memory.
+    bands = sig[:, : cfg.bands * cfg.rows].reshape(len(sig), cfg.bands, cfg.rows)
+    out = bands[:, :, 0].astype(np.uint64)
     for j in range(1, cfg.rows):
         out *= np.uint64(BASE)
         out += bands[:, :, j]
