@@ -1,24 +1,22 @@
 """The Ray Data engine: the document phase of a build as Ray Data operators (extra `corpus-kit[ray]`).
 
-Same stage functions, same shards, same bytes as the local engine. A dataset of shard numbers is
-read shard by shard with pyarrow (so every batch has the ingested schema, metadata included), then:
+Same stage functions, same shards, same bytes as the local engine. The dataset is one row per
+ingested shard (its number and path); each operator call reads its shards with pyarrow and runs the
+per-shard jobs of `corpus_kit.engines.shards`, so document text never goes through Ray's object
+store:
 
-1. template lines: `pipeline.template_counts` as `map_batches` over Arrow blocks, summed per
+1. template lines: `shards.count_templates` as `map_batches` over Arrow blocks, summed per
    (site, line hash) by a hash-shuffle aggregation (`repartition` by key, then pyarrow's
    `group_by().aggregate` per block: no Python call per key);
    the summed table goes through `pipeline.merge_templates` on the driver, as the local engine's
    per-shard counts do (sums of sums are the same sums).
-2. documents: `pipeline.run_document_stages` and `pipeline.batch_dedup_keys` in a callable class,
-   so each Ray worker builds its per-process state (the seeded language detector) once.
-
-Ray keeps the input order (`preserve_order`), and every row carries its shard number, so the
-driver writes cleaned shard i with exactly the rows of ingested shard i, in order, with pyarrow
-(Ray's Parquet writer would change the files). The dedup keys of a batch cover only its kept rows;
-they travel matched to the rows by id (null for the others) and are cut back out on the driver.
+2. documents: `shards.process_shard` in a callable class, so each Ray worker builds its per-process
+   state (the boilerplate model, the language profiles) once. It writes the shard's cleaned rows and
+   dedup keys under the shard's name, as a local worker does, and returns only its counts and seconds.
 
 Ray is imported only here; without it, `run_document_phase` raises `ConfigError` with the install
-hint. Paths are read and written by the driver and the workers alike, so on a multi-node cluster
-the output folder must be on storage every node sees, and corpus-kit must be installed on every node.
+hint. Paths are read and written by the workers, so on a multi-node cluster the output folder must
+be on storage every node sees, and corpus-kit must be installed on every node.
 """
 
 from __future__ import annotations
@@ -31,24 +29,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpus_kit import pipeline
 from corpus_kit.config import BuildConfig
+from corpus_kit.engines.shards import count_templates, process_shard, shard_tasks
 from corpus_kit.errors import ConfigError
 from corpus_kit.progress import stage_bar
-from corpus_kit.stages.near_dup import keys_schema
 from corpus_kit.stages.template_lines import TEMPLATE_COUNTS, TemplateLines
 
 logger = logging.getLogger(__name__)
 
-_SHARD = "_shard"
-_KEY = "_key_"  # prefix of the dedup key columns carried next to the cleaned columns
-_SECONDS = "_seconds_"  # prefix of per-stage seconds: a batch's total on its first row, 0.0 elsewhere
-_TEMPLATE_COLUMNS = ("text", "url", "source")
 _COUNT_KEYS = ("site", "is_total", "line_hash")
 
 
@@ -63,18 +56,10 @@ def _import_ray() -> Any:
     return ray
 
 
-def _read_shards(items: pa.Table, columns: list[str] | None = None) -> pa.Table:
-    """Read the ingested shards named in `items` (columns `shard`, `path`), adding a `_shard` column."""
-    tables = []
-    for shard, path in zip(items.column("shard").to_pylist(), items.column("path").to_pylist(), strict=True):
-        table = pq.read_table(path, columns=columns)
-        tables.append(table.append_column(_SHARD, pa.array(np.full(table.num_rows, shard, np.int32))))
-    return pa.concat_tables(tables)
-
-
-def _count_templates(table: pa.Table, cfg: BuildConfig) -> pa.Table:
-    """Count template lines of a batch, with the sort shuffle's key columns (see `_sum_template_counts`)."""
-    counts = pipeline.template_counts(table.drop_columns([_SHARD]), cfg)
+def _count_templates(items: pa.Table, cfg: BuildConfig) -> pa.Table:
+    """Count template lines of the shards in `items`, with the shuffle's key columns (see
+    `_sum_template_counts`)."""
+    counts = pa.concat_tables([count_templates(Path(p), cfg) for p in items.column("path").to_pylist()])
     is_total = pc.is_null(counts.column("line_hash"))
     return pa.table(
         {
@@ -113,65 +98,22 @@ def _sum_template_counts(counts: Any, parallelism: int) -> pa.Table:
     )
 
 
-def _first_row(value: float, n: int) -> pa.Array:
-    values = np.zeros(n, np.float64)
-    if n:
-        values[0] = value
-    return pa.array(values)
-
-
-def _align_to_rows(keys: pa.Table, ids: pa.ChunkedArray) -> list[pa.Array]:
-    """Return the columns of `keys` matched to the rows with `ids` by id (ids are unique), null if absent."""
-    index = pc.index_in(ids, value_set=keys.column("id"))
-    return [column.combine_chunks().take(index) for column in keys.columns]
-
-
 class _DocumentStages:
-    """Run the per-document stages and the dedup keys on a batch (one instance per Ray worker)."""
+    """Run `shards.process_shard` on the shards of a batch (one instance per Ray worker)."""
 
-    def __init__(self, cfg: BuildConfig, templates: TemplateLines | None) -> None:
+    def __init__(self, cfg: BuildConfig, templates: TemplateLines | None, work: str) -> None:
         self.cfg = cfg
         self.templates = templates
+        self.work = Path(work)
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        shard = batch.column(_SHARD)
-        table, seconds = pipeline.run_document_stages(batch.drop_columns([_SHARD]), self.cfg, self.templates)
-        start = time.perf_counter()
-        keys = pipeline.batch_dedup_keys(table, self.cfg)
-        seconds["dedup_keys"] = time.perf_counter() - start
-        for name, column in zip(keys.column_names, _align_to_rows(keys, table.column("id")), strict=True):
-            table = table.append_column(_KEY + name, column)
-        table = table.append_column(_SHARD, shard)
-        for name, value in seconds.items():
-            table = table.append_column(_SECONDS + name, _first_row(value, table.num_rows))
-        return table
-
-
-def _split_output(table: pa.Table, cfg: BuildConfig) -> tuple[pa.Table, pa.Table, Counter]:
-    """Split the rows of one shard into its cleaned table, its dedup keys and its stage seconds."""
-    seconds: Counter = Counter()
-    cleaned_names = []
-    for name in table.column_names:
-        if name.startswith(_SECONDS):
-            seconds[name.removeprefix(_SECONDS)] += pc.sum(table.column(name)).as_py()
-        elif not name.startswith(_KEY) and name != _SHARD:
-            cleaned_names.append(name)
-    kept = table.filter(pc.is_valid(table.column(_KEY + "id")))
-    schema = keys_schema(cfg.dedup)
-    keys = pa.Table.from_arrays([kept.column(_KEY + name) for name in schema.names], schema=schema)
-    return table.select(cleaned_names), keys, seconds
-
-
-def _write(table: pa.Table, path: Path) -> None:
-    pq.write_table(table.combine_chunks(), path, compression="zstd")
-
-
-def _shard_runs(table: pa.Table) -> list[tuple[int, pa.Table]]:
-    """Cut a batch into runs of consecutive rows of one shard."""
-    shards = table.column(_SHARD).to_numpy()
-    starts = [0, *(np.flatnonzero(shards[1:] != shards[:-1]) + 1).tolist()]
-    ends = [*starts[1:], len(shards)]
-    return [(int(shards[s]), table.slice(s, e - s)) for s, e in zip(starts, ends, strict=True)]
+    def __call__(self, items: pa.Table) -> pa.Table:
+        paths = [Path(p) for p in items.column("path").to_pylist()]
+        rows = []
+        tasks = shard_tasks(paths, self.work, self.cfg, self.templates)
+        for shard, task in zip(items.column("shard").to_pylist(), tasks, strict=True):
+            seconds, docs, nbytes = process_shard(task)
+            rows.append({"shard": shard, "docs": docs, "bytes": nbytes, **seconds})
+        return pa.Table.from_pylist(rows)
 
 
 def _init(ray: Any, cfg: BuildConfig, address: str | None) -> bool:
@@ -219,13 +161,11 @@ def _data_context(ray: Any) -> Iterator[None]:
     """Set the Ray Data options this engine needs for the duration of a run, then restore them."""
     ctx = ray.data.DataContext.get_current()
     saved = (
-        ctx.execution_options.preserve_order,
         ctx.enable_progress_bars,
         ctx.print_on_execution_start,
         ctx.shuffle_strategy,
         ctx.hash_shuffle_operator_actor_num_cpus_override,
     )
-    ctx.execution_options.preserve_order = True
     ctx.enable_progress_bars = False  # the engine shows its own bar over shards written
     ctx.print_on_execution_start = False
     # Key-based `repartition` (the template-count aggregation) needs the hash shuffle. Its
@@ -237,7 +177,6 @@ def _data_context(ray: Any) -> Iterator[None]:
         yield
     finally:
         (
-            ctx.execution_options.preserve_order,
             ctx.enable_progress_bars,
             ctx.print_on_execution_start,
             ctx.shuffle_strategy,
@@ -255,52 +194,26 @@ def _run(
     )
 
     start = time.perf_counter()
-    counts = items.map_batches(
-        _read_shards, batch_size=1, batch_format="pyarrow", fn_kwargs={"columns": list(_TEMPLATE_COLUMNS)}
-    ).map_batches(_count_templates, batch_size=None, batch_format="pyarrow", fn_kwargs={"cfg": cfg})
+    counts = items.map_batches(_count_templates, batch_size=1, batch_format="pyarrow", fn_kwargs={"cfg": cfg})
     summed = _sum_template_counts(counts, parallelism)
     templates = pipeline.merge_templates([summed], cfg)
     seconds: Counter = Counter({"templates": time.perf_counter() - start})
 
-    documents = items.map_batches(_read_shards, batch_size=1, batch_format="pyarrow").map_batches(
+    documents = items.map_batches(
         _DocumentStages,
-        batch_size=None,
+        batch_size=1,
         batch_format="pyarrow",
-        fn_constructor_kwargs={"cfg": cfg, "templates": templates},
+        fn_constructor_kwargs={"cfg": cfg, "templates": templates, "work": str(work)},
         compute=ray.data.ActorPoolStrategy(size=min(parallelism, len(shards))),
     )
-    cleaned_paths = [work / "cleaned" / p.name for p in shards]
-    keys_paths = [work / "keys" / p.name for p in shards]
-    for folder in ("cleaned", "keys"):
-        (work / folder).mkdir(parents=True, exist_ok=True)
-    written: list[int] = []
-    pending: list[pa.Table] = []
-    current = 0
-    total = sum(pq.read_metadata(p).num_rows for p in shards)
-    batches = documents.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1)
-    with stage_bar("clean, quality, langid (ray)", total) as bar:
-        for batch in batches:
-            for shard, part in _shard_runs(batch):
-                if shard != current and pending:
-                    written.append(_flush(pending, cfg, cleaned_paths[current], keys_paths[current], seconds))
-                    pending = []
-                current = shard
-                pending.append(part)
-            bar.update(batch.num_rows, batch.column("text").nbytes)
-        if pending:
-            written.append(_flush(pending, cfg, cleaned_paths[current], keys_paths[current], seconds))
-    if written != list(range(len(shards))):
-        raise AssertionError(f"ray engine wrote shards {written}, expected 0..{len(shards) - 1} in order")
-    return cleaned_paths, keys_paths, seconds
-
-
-def _flush(
-    parts: list[pa.Table], cfg: BuildConfig, cleaned_path: Path, keys_path: Path, seconds: Counter
-) -> int:
-    """Write the cleaned rows and dedup keys of one shard; add its seconds; return its number."""
-    table = pa.concat_tables(parts)
-    cleaned, keys, spent = _split_output(table, cfg)
-    _write(cleaned, cleaned_path)
-    _write(keys, keys_path)
-    seconds.update(spent)
-    return int(table.column(_SHARD)[0].as_py())
+    tasks = shard_tasks(shards, work, cfg, templates)
+    done: set[int] = set()
+    with stage_bar("clean, quality, langid (ray)", sum(pq.read_metadata(p).num_rows for p in shards)) as bar:
+        for batch in documents.iter_batches(batch_size=None, batch_format="pyarrow"):
+            for row in batch.to_pylist():
+                done.add(row.pop("shard"))
+                bar.update(row.pop("docs"), row.pop("bytes"))
+                seconds.update(row)
+    if done != set(range(len(shards))):
+        raise AssertionError(f"ray engine processed shards {sorted(done)}, expected 0..{len(shards) - 1}")
+    return [t.cleaned for t in tasks], [t.keys for t in tasks], seconds
