@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -45,6 +46,8 @@ from corpus_kit.stages.splits import assign_splits
 from corpus_kit.tables import set_column
 
 logger = logging.getLogger(__name__)
+
+_EXACT_COPY = "exact_copy"  # work column: a duplicate's text is an exact copy of its keeper's
 
 
 @dataclass
@@ -122,21 +125,24 @@ def _ingest(cfg: BuildConfig, work: Path, summary: StageSummary) -> tuple[list[P
     return shards, rejects
 
 
-def _exact_hashes(*key_tables: pa.Table) -> dict[str, int]:
-    """Map ids to their exact-text hash, to tell exact from near duplicates."""
-    exact: dict[str, int] = {}
-    for keys in key_tables:
-        exact.update(zip(keys.column("id").to_pylist(), keys.column("exact_hash").to_pylist(), strict=True))
-    return exact
+def _exact_copies(table: pa.Table, key_tables: list[pa.Table]) -> pa.Array:
+    """Flag the rows of `table` (`id`, `duplicate_of`) whose text hash equals their keeper's.
+
+    `key_tables` hold the dedup keys of both (the keeper may be in an earlier release's index).
+    """
+    keys = pa.concat_tables([k.select(["id", "exact_hash"]) for k in key_tables])
+    hashes = keys.column("exact_hash")
+    own = hashes.take(pc.index_in(table.column("id"), value_set=keys.column("id")))
+    keeper = hashes.take(pc.index_in(table.column("duplicate_of"), value_set=keys.column("id")))
+    return pc.fill_null(pc.equal(own, keeper), False).combine_chunks()
 
 
-def _duplicate_rejects(cleaned: pa.Table, exact: dict[str, int]) -> list[Reject]:
-    """Return a reject for every row marked `is_duplicate`: exact when its text hash equals the keeper's."""
+def _duplicate_rejects(cleaned: pa.Table) -> list[Reject]:
+    """Return a reject for every row marked `is_duplicate`: exact when `exact_copy` is set."""
     dups = cleaned.filter(pc.fill_null(cleaned.column("is_duplicate"), False))
     out = []
-    for row in dups.select(["id", "source", "record", "duplicate_of"]).to_pylist():
-        same = exact.get(row["id"]) == exact.get(row["duplicate_of"])
-        reason = schema.REJECT_EXACT_DUPLICATE if same else schema.REJECT_NEAR_DUPLICATE
+    for row in dups.select(["id", "source", "record", "duplicate_of", _EXACT_COPY]).to_pylist():
+        reason = schema.REJECT_EXACT_DUPLICATE if row[_EXACT_COPY] else schema.REJECT_NEAR_DUPLICATE
         out.append(
             Reject(row["source"], row["record"], reason, f"duplicate of {row['duplicate_of']}", row["id"])
         )
@@ -148,40 +154,54 @@ def _attach_duplicates(table: pa.Table, dups: pa.Table) -> pa.Table:
     index = pc.index_in(table.column("id"), value_set=dups.column("id"))
     table = set_column(table, "dup_cluster", dups.column("dup_cluster").take(index))
     table = set_column(table, "is_duplicate", pc.fill_null(dups.column("is_duplicate").take(index), False))
-    return set_column(table, "duplicate_of", dups.column("duplicate_of").take(index))
+    table = set_column(table, "duplicate_of", dups.column("duplicate_of").take(index))
+    return set_column(table, _EXACT_COPY, pc.fill_null(dups.column(_EXACT_COPY).take(index), False))
 
 
-def _finish(
-    cleaned_paths: list[Path],
-    dups: pa.Table,
-    exact: dict[str, int],
-    cfg: BuildConfig,
-    rejects: list[Reject],
-    folder: Path,
-) -> tuple[list[Path], Counter]:
-    """Join clusters, assign splits, and route rows to the rejects or to `folder/{split}/` files."""
+@dataclass(frozen=True)
+class _FinishTask:
+    cleaned: Path
+    dups: pa.Table  # the clusters of this shard's documents, with `exact_copy`
+    cfg: BuildConfig
+    folder: Path
+
+
+def _finish_shard(task: _FinishTask) -> tuple[list[Path], list[Reject], Counter]:
+    """Join a shard's clusters, assign splits, and route its rows to rejects or `folder/{split}/`."""
+    joined = _attach_duplicates(pq.read_table(task.cleaned), task.dups)
+    rejects, quality = [], Counter()
+    for row in (
+        joined.filter(pc.is_valid(joined.column("reject_reason")))
+        .select(["id", "source", "record", "reject_reason"])
+        .to_pylist()
+    ):
+        rejects.append(Reject(row["source"], row["record"], row["reject_reason"], "", row["id"]))
+        quality[row["reject_reason"]] += 1
+    kept = joined.filter(pc.is_null(joined.column("reject_reason")))
+    rejects.extend(_duplicate_rejects(kept))
+    kept = kept.filter(pc.invert(kept.column("is_duplicate")))
+    kept = assign_splits(kept, task.cfg.splits).select(schema.RELEASE.names)
     parts = []
-    quality = Counter()
-    for path in cleaned_paths:
-        joined = _attach_duplicates(pq.read_table(path), dups)
-        for row in (
-            joined.filter(pc.is_valid(joined.column("reject_reason")))
-            .select(["id", "source", "record", "reject_reason"])
-            .to_pylist()
-        ):
-            rejects.append(Reject(row["source"], row["record"], row["reject_reason"], "", row["id"]))
-            quality[row["reject_reason"]] += 1
-        kept = joined.filter(pc.is_null(joined.column("reject_reason")))
-        rejects.extend(_duplicate_rejects(kept, exact))
-        kept = kept.filter(pc.invert(kept.column("is_duplicate")))
-        kept = assign_splits(kept, cfg.splits).select(schema.RELEASE.names)
-        for name in cfg.splits.ratios:
-            rows = kept.filter(pc.equal(kept.column("split"), name))
-            if rows.num_rows:
-                parts.append(folder / name / path.name)
-                parts[-1].parent.mkdir(parents=True, exist_ok=True)
-                pq.write_table(rows, parts[-1])
-    return parts, quality
+    for name in task.cfg.splits.ratios:
+        rows = kept.filter(pc.equal(kept.column("split"), name))
+        if rows.num_rows:
+            parts.append(task.folder / name / task.cleaned.name)
+            parts[-1].parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(rows, parts[-1])
+    return parts, rejects, quality
+
+
+def _by_shard(dups: pa.Table, keys: pa.Table, sizes: list[int]) -> list[pa.Table]:
+    """Cut `dups` into the rows of each shard, given the shards' key tables concatenated in `keys`."""
+    position = np.asarray(pc.index_in(dups.column("id"), value_set=keys.column("id")))
+    shard = np.searchsorted(np.cumsum(sizes), position, side="right")
+    order = np.argsort(shard, kind="stable")
+    ends = np.cumsum(np.bincount(shard, minlength=len(sizes)))
+    ordered = dups.take(pa.array(order))
+    return [
+        ordered.slice(end - size, size)
+        for end, size in zip(ends.tolist(), np.diff([0, *ends]).tolist(), strict=True)
+    ]
 
 
 #: Release rows, in memory or in a Parquet file of the work folder.
@@ -319,19 +339,34 @@ def _document_phase(
 
 
 def _dedup_and_split(
-    cleaned: list[Path], key_paths: list[Path], cfg: BuildConfig, rejects: list[Reject], work: Path
+    cleaned: list[Path],
+    key_paths: list[Path],
+    cfg: BuildConfig,
+    rejects: list[Reject],
+    work: Path,
+    pool: WorkerPool,
 ) -> tuple[list[Path], Counter, Path]:
     """Cluster duplicates and write the release rows by split; return them and the dedup keys file.
 
     The keys go to the work folder, so neither they nor the clusters stay in memory while the
     release is validated.
     """
-    keys = pa.concat_tables([pq.read_table(p) for p in key_paths])
+    tables = [pq.read_table(p) for p in key_paths]
+    keys = pa.concat_tables(tables)
     previous = _previous_index(cfg)
     dups = cluster_duplicates(keys, cfg.dedup, previous)
-    exact = _exact_hashes(keys, *([previous.keys] if previous else []))
-    parts, quality = _finish(cleaned, dups, exact, cfg, rejects, work / "release")
+    dups = dups.append_column(
+        _EXACT_COPY, _exact_copies(dups, [keys, *([previous.keys] if previous else [])])
+    )
+    per_shard = _by_shard(dups, keys, [t.num_rows for t in tables])
     pq.write_table(keys, work / "keys.parquet")
+    del keys, tables, dups  # the shards' clusters are in `per_shard`: free the rest before the joins
+    tasks = [_FinishTask(path, d, cfg, work / "release") for path, d in zip(cleaned, per_shard, strict=True)]
+    parts, quality = [], Counter()
+    for shard_parts, shard_rejects, shard_quality in pool.map_ordered(_finish_shard, tasks):
+        parts += shard_parts
+        rejects += shard_rejects
+        quality.update(shard_quality)
     return parts, quality, work / "keys.parquet"
 
 
@@ -366,20 +401,19 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
     shutil.rmtree(work, ignore_errors=True)
     try:
         ingest = StageSummary("ingest")
-        if engine == "ray":
-            from corpus_kit.engines.ray import run_document_phase
+        rejects: list[Reject] = []
+        with WorkerPool(worker_count(cfg.engine.workers)) as pool:
+            shards = _ingest_shards(cfg, work, ingest, rejects, pool)
+            if engine == "ray":
+                from corpus_kit.engines.ray import run_document_phase
 
-            shards, rejects = _ingest(cfg, work, ingest)
-            cleaned, key_paths, ray_seconds = run_document_phase(shards, cfg, work, ray_address)
-            seconds = Counter(ray_seconds)
-        else:
-            rejects = []
-            with WorkerPool(worker_count(cfg.engine.workers)) as pool:
-                shards = _ingest_shards(cfg, work, ingest, rejects, pool)
+                cleaned, key_paths, ray_seconds = run_document_phase(list(shards), cfg, work, ray_address)
+                seconds = Counter(ray_seconds)
+            else:
                 cleaned, key_paths, seconds = _document_phase(shards, cfg, work, pool)
-        start = time.perf_counter()
-        parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
-        seconds["dedup"] += time.perf_counter() - start
+            start = time.perf_counter()
+            parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work, pool)
+            seconds["dedup"] += time.perf_counter() - start
         kept = _rows(parts)
         if ingest.docs_in != kept + len(rejects):
             raise AssertionError(f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}")
@@ -467,7 +501,8 @@ def package_table(table: pa.Table, cfg: BuildConfig, source: str = "") -> BuildR
     ]
     table = pipeline.kept_for_dedup(table)
     keys = dedup_keys(table, cfg.dedup)
-    rejects += _duplicate_rejects(table, _exact_hashes(keys))
+    table = table.append_column(_EXACT_COPY, _exact_copies(table, [keys]))
+    rejects += _duplicate_rejects(table)
     kept = table.filter(pc.invert(pc.fill_null(table.column("is_duplicate"), False)))
     kept = assign_splits(kept, cfg.splits).select(schema.RELEASE.names)
     return package_release([kept], keys, rejects, cfg, table.num_rows + len(failed))
