@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ from corpus_kit.builder import build
 from corpus_kit.config import load_config
 from corpus_kit.errors import ReleaseError
 from corpus_kit.package.manifest import verify_manifest
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import ROOT, SEEDS, shared_data
 
 
 def _project(tmp_path: Path, workers: int = 1) -> Path:
@@ -126,3 +127,33 @@ def test_later_release_dedups_against_the_previous_one(tmp_path: Path) -> None:
     ]
     changelog = (report.release / "CHANGELOG.md").read_text(encoding="utf-8")
     assert "- Removed: 1 documents (`000_d2e5173d4dcb53ba`)" in changelog
+
+
+def test_many_shards_on_two_workers_give_the_same_release(tmp_path: Path) -> None:
+    # Real pages, each extracted by many tools: exact and near duplicates across shards of 25.
+    docs = []
+    with gzip.open(
+        shared_data("data", "neardup", "scrapinghub_extractions.jsonl.gz"), "rt", encoding="utf-8"
+    ) as f:
+        for line in f:
+            record = json.loads(line)
+            if len(record["text"]) <= 3000 and len(docs) < 120:
+                docs.append({"id": record["id"], "text": record["text"], "url": record["url"]})
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    files, reports = [], []
+    for workers in (1, 2):
+        overrides = {
+            "input.paths": [str(source)],
+            "engine.batch_size": 25,
+            "engine.workers": workers,
+            "package.output_dir": str(tmp_path / "out"),
+        }
+        reports.append(build(load_config(None, overrides)))
+        files.append(_files(reports[-1].release))
+        shutil.rmtree(tmp_path / "out")
+    assert files[0] == files[1]
+    one = reports[0]
+    reasons = one.stats.rejects_by_reason
+    assert reasons["exact_duplicate"] > 0 and reasons["near_duplicate"] > 0
+    assert one.stats.documents_in == 120

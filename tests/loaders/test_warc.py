@@ -238,7 +238,6 @@ def test_warc_files_through_ingest(tmp_path: Path) -> None:
     )
 
 
-
 def test_ingest_on_worker_processes_gives_the_same_batches(tmp_path: Path) -> None:
     # HTML extraction and normalization run on the pool; ids, rejects and batch cuts stay in order.
     (tmp_path / "crawl").mkdir()
@@ -253,6 +252,7 @@ def test_ingest_on_worker_processes_gives_the_same_batches(tmp_path: Path) -> No
     with WorkerPool(2) as pool:
         assert batches(pool.map_ordered) == serial
     assert len(serial) == 5 and sum(len(rows) for rows, _ in serial) == 23
+
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(min_value=0, max_value=18856))
