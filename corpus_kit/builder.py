@@ -234,7 +234,7 @@ def _stats(parts: list[Part], rejects: list[Reject], documents_in: int) -> dict[
     }
 
 
-def _validate(parts: list[Part], cfg: BuildConfig, pool: WorkerPool | None):
+def _validate(parts: list[Part], cfg: BuildConfig):
     """Validate the release rows split by split, reading Parquet parts in chunks."""
     from corpus_kit.validation import params_from_config, validate_splits
 
@@ -246,8 +246,7 @@ def _validate(parts: list[Part], cfg: BuildConfig, pool: WorkerPool | None):
         if files or tables:
             splits[name] = files or pa.concat_tables(tables)
     params = params_from_config(cfg)
-    workers = pool or cfg.engine.workers
-    return validate_splits(splits, cfg.validate.suite, params=params, workers=workers)
+    return validate_splits(splits, cfg.validate.suite, params=params, workers=cfg.engine.workers)
 
 
 def _write_release(
@@ -415,13 +414,11 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
             start = time.perf_counter()
             parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work, pool)
             seconds["dedup"] += time.perf_counter() - start
-            kept = _rows(parts)
-            if ingest.docs_in != kept + len(rejects):
-                raise AssertionError(
-                    f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}"
-                )
-            stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
-            return package_release(parts, keys, rejects, cfg, ingest.docs_in, stages, pool)
+        kept = _rows(parts)
+        if ingest.docs_in != kept + len(rejects):
+            raise AssertionError(f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}")
+        stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
+        return package_release(parts, keys, rejects, cfg, ingest.docs_in, stages)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -433,13 +430,11 @@ def package_release(
     cfg: BuildConfig,
     documents_in: int,
     stages: list[StageSummary] | None = None,
-    pool: WorkerPool | None = None,
 ) -> BuildReport:
     """Validate release rows and write them as release `cfg.dataset.version`.
 
     `parts` are tables or Parquet files of release rows with `split` set, read one at a time;
-    `keys` the dedup keys of the kept documents (a table or its Parquet file); `pool` a running
-    worker pool for the validation (else one of `cfg.engine.workers` processes is started).
+    `keys` the dedup keys of the kept documents (a table or its Parquet file).
 
     Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
     exists with other content. The release appears with one rename, or not at all.
@@ -450,7 +445,7 @@ def package_release(
     staged = output / f".staged-{cfg.dataset.name}-{cfg.dataset.version}"
     shutil.rmtree(staged, ignore_errors=True)
     kept = _rows(parts)
-    report = _validate(parts, cfg, pool)
+    report = _validate(parts, cfg)
     stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds))
     if report.error:
         raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")

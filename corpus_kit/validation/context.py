@@ -276,23 +276,17 @@ def compute_context(
     expectations: Sequence[Mapping[str, Any]],
     bounds: dict[str, tuple[int, int]],
     batch_rows: int,
-    workers: int | WorkerPool,
+    workers: int,
 ) -> ValidationContext:
-    """Compute the context of a suite's custom expectations over `splits`, in two streaming passes.
-
-    `workers` is a number of processes, or a running pool to use (and leave running).
-    """
+    """Compute the context of a suite's custom expectations over `splits`, in two streaming passes."""
     present = set.intersection(*(set(source_schema(source).names) for source in splits.values()))
     needs = suite_needs(expectations).on_columns(present)
     context = ValidationContext(bounds)
     n = max((hi for _, hi in bounds.values()), default=0)
     if not needs.columns or n == 0:
         return context
-    if isinstance(workers, WorkerPool):  # a pool of the caller's, kept running
-        _facts(context, workers, splits, needs, batch_rows, n)
-    else:
-        with WorkerPool(workers if n > batch_rows else 1) as pool:
-            _facts(context, pool, splits, needs, batch_rows, n)
+    with WorkerPool(workers if n > batch_rows else 1) as pool:
+        _facts(context, pool, splits, needs, batch_rows, n)
     return context
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from corpus_kit.engines.local import WorkerPool, worker_count
+from corpus_kit.engines.local import worker_count
 from corpus_kit.progress import StageBar, stage_bar
 from corpus_kit.validation.datasets import (
     SplitSource,
@@ -128,16 +128,16 @@ def validate_splits(
     *,
     params: Mapping[str, Any] | None = None,
     batch_rows: int = BATCH_ROWS,
-    workers: int | WorkerPool = 0,
+    workers: int = 0,
 ) -> ValidationReport:
     """Validate every split with `suite`, and the splits together with its cross-split expectations.
 
     A split is a table or a list of Parquet files. GX sees each split in chunks of `batch_rows` rows:
     schema expectations run on the first chunk, row-by-row ones (GX's listed in `ROW_TYPES` and
     corpus-kit's, whose dataset-wide facts `corpus_kit.validation.context` computes first on
-    `workers` processes, 0: all cores, or on a running `WorkerPool`) on every chunk, their counts
-    summed; any other expectation runs once on the whole split, read with only the columns it
-    names. `params` replaces suite values the suite marks as parameters (e.g. `{"languages": ["en"]}`).
+    `workers` processes, 0: all cores) on every chunk, their counts summed; any other expectation
+    runs once on the whole split, read with only the columns it names. `params` replaces suite
+    values the suite marks as parameters (e.g. `{"languages": ["en"]}`).
     """
     from corpus_kit.validation.context import compute_context, use_context
 
@@ -148,8 +148,7 @@ def validate_splits(
         bounds[split] = (start_row, start_row + source_rows(source))
         start_row = bounds[split][1]
     start = time.perf_counter()
-    pool = workers if isinstance(workers, WorkerPool) else worker_count(workers)
-    facts = compute_context(splits, loaded.expectations, bounds, batch_rows, pool)
+    facts = compute_context(splits, loaded.expectations, bounds, batch_rows, worker_count(workers))
     in_workers = facts.seconds - (time.perf_counter() - start)  # beyond this process's own time
     plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]))
     with use_context(facts), stage_bar("validate: expectations (Great Expectations)", start_row) as bar:
