@@ -344,7 +344,6 @@ def _dedup_and_split(
     cfg: BuildConfig,
     rejects: list[Reject],
     work: Path,
-    pool: WorkerPool,
 ) -> tuple[list[Path], Counter, Path]:
     """Cluster duplicates and write the release rows by split; return them and the dedup keys file.
 
@@ -363,10 +362,11 @@ def _dedup_and_split(
     del keys, tables, dups  # the shards' clusters are in `per_shard`: free the rest before the joins
     tasks = [_FinishTask(path, d, cfg, work / "release") for path, d in zip(cleaned, per_shard, strict=True)]
     parts, quality = [], Counter()
-    for shard_parts, shard_rejects, shard_quality in pool.map_ordered(_finish_shard, tasks):
-        parts += shard_parts
-        rejects += shard_rejects
-        quality.update(shard_quality)
+    with WorkerPool(worker_count(cfg.engine.workers)) as pool:
+        for shard_parts, shard_rejects, shard_quality in pool.map_ordered(_finish_shard, tasks):
+            parts += shard_parts
+            rejects += shard_rejects
+            quality.update(shard_quality)
     return parts, quality, work / "keys.parquet"
 
 
@@ -405,15 +405,18 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
         with WorkerPool(worker_count(cfg.engine.workers)) as pool:
             shards = _ingest_shards(cfg, work, ingest, rejects, pool)
             if engine == "ray":
-                from corpus_kit.engines.ray import run_document_phase
-
-                cleaned, key_paths, ray_seconds = run_document_phase(list(shards), cfg, work, ray_address)
-                seconds = Counter(ray_seconds)
+                shards = list(shards)
             else:
                 cleaned, key_paths, seconds = _document_phase(shards, cfg, work, pool)
-            start = time.perf_counter()
-            parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work, pool)
-            seconds["dedup"] += time.perf_counter() - start
+        if engine == "ray":
+            from corpus_kit.engines.ray import run_document_phase
+
+            cleaned, key_paths, ray_seconds = run_document_phase(shards, cfg, work, ray_address)
+            seconds = Counter(ray_seconds)
+        # New workers from here on: the document phase's ones hold its models and heap.
+        start = time.perf_counter()
+        parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
+        seconds["dedup"] += time.perf_counter() - start
         kept = _rows(parts)
         if ingest.docs_in != kept + len(rejects):
             raise AssertionError(f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}")
