@@ -263,7 +263,7 @@ def _write_release(
     written = write_splits((_load(p) for p in parts), staged, cfg.splits.ratios, cfg.package)
     splits = tuple(SplitInfo(name, tuple(files), n, b) for name, (files, n, b) in written.items())
     release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **stats)
-    write_dedup_index(_load(keys), staged / "dedup_index.parquet")
+    write_dedup_index(keys, staged / "dedup_index.parquet")
     rows = rejects_table(sorted(rejects, key=lambda r: (r.source, r.record, r.reason))).to_pylist()
     write_text_atomic(staged / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
     dataset_dir = Path(cfg.resolve(cfg.package.output_dir)) / cfg.dataset.name
@@ -358,7 +358,8 @@ def _dedup_and_split(
         _EXACT_COPY, _exact_copies(dups, [keys, *([previous.keys] if previous else [])])
     )
     per_shard = _by_shard(dups, keys, [t.num_rows for t in tables])
-    pq.write_table(keys, work / "keys.parquet")
+    # Sorted by id, so the release's dedup index is copied from this file row group by row group.
+    pq.write_table(keys.take(pc.sort_indices(keys, sort_keys=[("id", "ascending")])), work / "keys.parquet")
     del keys, tables, dups  # the shards' clusters are in `per_shard`: free the rest before the joins
     tasks = [_FinishTask(path, d, cfg, work / "release") for path, d in zip(cleaned, per_shard, strict=True)]
     parts, quality = [], Counter()

@@ -9,6 +9,7 @@ so a later build refuses to compare signatures computed under other parameters.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,24 +24,83 @@ INDEX_VERSION = "1"
 INDEX_VERSION_KEY = b"corpus_kit.dedup_index_version"
 
 
-def write_dedup_index(keys: pa.Table, path: Path) -> None:
-    """Write the dedup keys of a release to `path` atomically, sorted by id (same keys, same bytes)."""
-    missing = [c for c in KEY_COLUMNS if c not in keys.column_names]
-    if missing or KEYS_METADATA_KEY not in (keys.schema.metadata or {}):
+ROW_GROUP = 65536
+
+
+def write_dedup_index(keys: pa.Table | Path, path: Path) -> None:
+    """Write the dedup keys of a release to `path` atomically, sorted by id (same keys, same bytes).
+
+    `keys` is a table or a Parquet file of keys. A file already sorted by id is copied a row group at
+    a time, without holding the keys in memory.
+    """
+    if isinstance(keys, Path):
+        source = pq.ParquetFile(keys)
+        metadata = _index_metadata(source.schema_arrow, path)
+        if _sorted_by_id(source):
+            _write(metadata, source.schema_arrow, _row_groups(source), Path(path))
+            return
+        keys = source.read()
+    metadata = _index_metadata(keys.schema, path)
+    table = keys.take(pc.sort_indices(keys, sort_keys=[("id", "ascending")]))
+    _write(metadata, keys.schema, [table], Path(path))
+
+
+def _index_metadata(schema: pa.Schema, path: Path) -> dict[bytes, bytes]:
+    """Return the index's schema metadata; raise `ReleaseError` when `schema` is not dedup keys."""
+    missing = [c for c in KEY_COLUMNS if c not in schema.names]
+    if missing or KEYS_METADATA_KEY not in (schema.metadata or {}):
         raise ReleaseError(
             f"{path}: dedup keys lack {missing or 'their parameters'}; pass the output of dedup_keys"
         )
-    table = keys.select(list(KEY_COLUMNS))
-    table = table.take(pc.sort_indices(table, sort_keys=[("id", "ascending")]))
-    metadata = {
-        KEYS_METADATA_KEY: keys.schema.metadata[KEYS_METADATA_KEY],
-        INDEX_VERSION_KEY: INDEX_VERSION.encode(),
-    }
-    table = table.replace_schema_metadata(metadata)
-    write_atomic(
-        Path(path),
-        lambda tmp: pq.write_table(table, tmp, compression="zstd", row_group_size=65536, store_schema=True),
+    return {KEYS_METADATA_KEY: schema.metadata[KEYS_METADATA_KEY], INDEX_VERSION_KEY: INDEX_VERSION.encode()}
+
+
+def _sorted_by_id(source: pq.ParquetFile) -> bool:
+    last = None
+    for batch in source.iter_batches(columns=["id"]):
+        ids = batch.column(0)
+        if len(ids) == 0:
+            continue
+        if ids.null_count or (last is not None and ids[0].as_py() <= last):
+            return False
+        if len(ids) > 1 and not pc.all(pc.greater(ids[1:], ids[:-1])).as_py():
+            return False
+        last = ids[-1].as_py()
+    return True
+
+
+def _row_groups(source: pq.ParquetFile) -> Iterator[pa.Table]:
+    """Yield the keys of `source` in tables of `ROW_GROUP` rows (the last one shorter)."""
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in source.iter_batches(batch_size=ROW_GROUP, columns=list(KEY_COLUMNS)):
+        pending.append(batch)
+        rows += batch.num_rows
+        while rows >= ROW_GROUP:
+            table = pa.Table.from_batches(pending)
+            yield table.slice(0, ROW_GROUP)
+            rest = table.slice(ROW_GROUP)
+            pending, rows = rest.to_batches(), rest.num_rows
+    if rows:
+        yield pa.Table.from_batches(pending)
+
+
+def _write(metadata: dict[bytes, bytes], schema: pa.Schema, tables: Iterable[pa.Table], path: Path) -> None:
+    fields = [schema.field(c) for c in KEY_COLUMNS]
+    # The child of `signature` is named as a Parquet round trip names it, so keys from memory and
+    # keys read back from a file give the same bytes.
+    signature = fields[-1].type
+    fields[-1] = fields[-1].with_type(
+        pa.list_(pa.field("element", signature.value_type), signature.list_size)
     )
+    out_schema = pa.schema(fields, metadata=metadata)
+
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, out_schema, compression="zstd", store_schema=True) as writer:
+            for table in tables:
+                writer.write_table(table.select(list(KEY_COLUMNS)).cast(out_schema), row_group_size=ROW_GROUP)
+
+    write_atomic(path, write)
 
 
 def read_dedup_index(path: Path) -> DedupIndex:

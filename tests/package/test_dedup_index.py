@@ -12,6 +12,7 @@ import pytest
 
 from corpus_kit.config import DedupConfig
 from corpus_kit.errors import ConfigError, ReleaseError
+from corpus_kit.package import dedup_index
 from corpus_kit.package.dedup_index import INDEX_VERSION_KEY, read_dedup_index, write_dedup_index
 from corpus_kit.stages.near_dup import cluster_duplicates, dedup_keys
 from tests.conftest import SEEDS
@@ -45,6 +46,22 @@ def test_same_keys_give_the_same_bytes(tmp_path: Path) -> None:
     write_dedup_index(keys.take(list(reversed(range(keys.num_rows)))), tmp_path / "b.parquet")
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.parquet", "b.parquet"]  # no temporary left
+
+
+def test_keys_file_gives_the_same_bytes_as_the_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Index row groups of 7 rows from files whose row groups of 5 do not line up with them.
+    monkeypatch.setattr(dedup_index, "ROW_GROUP", 7)
+    keys = dedup_keys(seed_table(), CFG)
+    assert keys.num_rows > 2 * 7
+    write_dedup_index(keys, tmp_path / "from_table.parquet")
+    pq.write_table(keys, tmp_path / "sorted_keys.parquet", row_group_size=5)
+    shuffled = keys.take(list(reversed(range(keys.num_rows))))
+    pq.write_table(shuffled, tmp_path / "shuffled_keys.parquet", row_group_size=5)
+    expected = (tmp_path / "from_table.parquet").read_bytes()
+    assert pq.ParquetFile(tmp_path / "from_table.parquet").metadata.num_row_groups == -(-keys.num_rows // 7)
+    for name in ("sorted_keys", "shuffled_keys"):
+        write_dedup_index(tmp_path / f"{name}.parquet", tmp_path / f"{name}_index.parquet")
+        assert (tmp_path / f"{name}_index.parquet").read_bytes() == expected
 
 
 def test_previous_index_makes_new_copies_duplicates(tmp_path: Path) -> None:
