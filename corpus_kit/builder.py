@@ -36,7 +36,7 @@ from corpus_kit.package.manifest import write_manifest
 from corpus_kit.package.naming import release_dir
 from corpus_kit.package.writer import write_splits
 from corpus_kit.progress import stage_bar
-from corpus_kit.stages.near_dup import cluster_duplicates, dedup_keys
+from corpus_kit.stages.near_dup import ComponentsFn, cluster_duplicates, dedup_keys, duplicate_components
 from corpus_kit.stages.quality import SIGNAL_COLUMNS, compute_quality_signals
 from corpus_kit.stages.splits import assign_splits
 from corpus_kit.tables import set_column
@@ -310,16 +310,21 @@ def _document_phase(
 
 
 def _dedup_and_split(
-    cleaned: list[Path], key_paths: list[Path], cfg: BuildConfig, rejects: list[Reject], work: Path
+    cleaned: list[Path],
+    key_paths: list[Path],
+    cfg: BuildConfig,
+    rejects: list[Reject],
+    work: Path,
+    components: ComponentsFn = duplicate_components,
 ) -> tuple[list[Path], Counter, Path]:
     """Cluster duplicates and write the release rows by split; return them and the dedup keys file.
 
-    The keys go to the work folder, so neither they nor the clusters stay in memory while the
-    release is validated.
+    `components` finds the clusters (see `cluster_duplicates`). The keys go to the work folder, so
+    neither they nor the clusters stay in memory while the release is validated.
     """
     keys = pa.concat_tables([pq.read_table(p) for p in key_paths])
     previous = _previous_index(cfg)
-    dups = cluster_duplicates(keys, cfg.dedup, previous)
+    dups = cluster_duplicates(keys, cfg.dedup, previous, components)
     exact = _exact_hashes(keys, *([previous.keys] if previous else []))
     parts, quality = _finish(cleaned, dups, exact, cfg, rejects, work / "release")
     pq.write_table(keys, work / "keys.parquet")
@@ -345,9 +350,9 @@ def _stage_summaries(
 def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = None) -> BuildReport:
     """Run the whole chain from `cfg`; write (or confirm) the release; return the report.
 
-    `engine` runs the document phase on a local process pool ("local") or on Ray Data ("ray",
-    extra `corpus-kit[ray]`; on the cluster at `ray_address`, else a local Ray instance). The
-    release is byte-identical either way.
+    `engine` runs the document phase and the duplicate clusters on a local process pool ("local")
+    or on Ray Data ("ray", extra `corpus-kit[ray]`; on the cluster at `ray_address`, else a local
+    Ray instance). The release is byte-identical either way.
     Raises `ValidationError` when the dataset fails its suite (nothing is published then).
     """
     if engine not in ("local", "ray"):
@@ -361,14 +366,21 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
         shards, rejects = _ingest(cfg, work, ingest)
         ingest.seconds = time.perf_counter() - start
         if engine == "ray":
-            from corpus_kit.engines.ray import run_document_phase
+            from corpus_kit.engines import ray as ray_engine
+            from corpus_kit.engines import ray_dedup
 
-            cleaned, key_paths, ray_seconds = run_document_phase(shards, cfg, work, ray_address)
-            seconds = Counter(ray_seconds)
+            # One Ray instance for the document phase and the duplicate clusters.
+            with ray_engine.session(cfg, ray_address):
+                cleaned, key_paths, ray_seconds = ray_engine.run_document_phase(shards, cfg, work)
+                seconds = Counter(ray_seconds)
+                start = time.perf_counter()
+                parts, quality, keys = _dedup_and_split(
+                    cleaned, key_paths, cfg, rejects, work, ray_dedup.duplicate_components
+                )
         else:
             cleaned, key_paths, seconds = _document_phase(shards, cfg, work, ingest.docs_out)
-        start = time.perf_counter()
-        parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
+            start = time.perf_counter()
+            parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
         seconds["dedup"] += time.perf_counter() - start
         kept = _rows(parts)
         if ingest.docs_in != kept + len(rejects):
