@@ -7,6 +7,7 @@ import importlib
 import json
 import logging
 import random
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -132,13 +133,17 @@ def test_ray_release_is_byte_identical_to_local(tmp_path: Path) -> None:
     """The whole build, duplicate clusters included (on Ray: band grouping, connected components)."""
     pytest.importorskip("ray")
     build = build_module.build
-    docs = _neardup_docs() if NEARDUP.exists() else _seed_docs()
-    # Exact copies under new ids, so exact duplicates are exercised whichever corpus is used.
-    docs += [{**d, "id": f"copy-{d['id']}"} for d in docs[::10]]
-    source = tmp_path / "docs.jsonl"
-    source.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    first = min(seeds.glob("*.txt"))
+    shutil.copy(first, seeds / f"copy_{first.name}")  # an exact duplicate, whichever inputs there are
+    paths = [str(seeds)]
+    if NEARDUP.exists():
+        neardup = tmp_path / "neardup.jsonl"
+        neardup.write_text("".join(json.dumps(d) + "\n" for d in _neardup_docs()), encoding="utf-8")
+        paths.append(str(neardup))
     overrides = {
-        "input.paths": [str(source)],
+        "input.paths": paths,
         "package.output_dir": str(tmp_path / "dist"),
         "engine.batch_size": BATCH_SIZE,
         "engine.workers": 1,
@@ -237,10 +242,12 @@ def test_ray_cluster_duplicates_equal_local_with_previous_release(ray_session: A
     from corpus_kit.engines import ray_dedup
 
     docs = _neardup_docs() if NEARDUP.exists() else _seed_docs()
+    # The new release: 10 documents of the earlier one again, the rest new, and copies of earlier ones.
+    new = docs[40:] + [{**d, "id": f"copy-{d['id']}"} for d in docs[:40:8]]
     cfg = DedupConfig()
-    table = pa.table({"id": [d["id"] for d in docs], "text": [d["text"] for d in docs]})
-    previous = DedupIndex(dedup_keys(table.slice(0, 50), cfg))
-    keys = dedup_keys(table.slice(40), cfg)  # 10 documents of the earlier release come again
+    previous = DedupIndex(dedup_keys(pa.Table.from_pylist(docs[:50]), cfg))
+    keys = dedup_keys(pa.Table.from_pylist(new), cfg)
     expected = cluster_duplicates(keys, cfg, previous)
-    assert expected.column("is_duplicate").to_numpy().any()
+    copies = expected.filter(pc.starts_with(expected.column("id"), "copy-"))
+    assert copies.column("is_duplicate").to_pylist() == [True] * 5
     assert cluster_duplicates(keys, cfg, previous, ray_dedup.duplicate_components).equals(expected)
