@@ -1,10 +1,12 @@
-"""Benchmark the document phase on the local engine and on Ray Data, on one machine and one corpus.
+"""Benchmark the document phase and the duplicate clusters on the local engine and on Ray Data.
 
 Makes the corpus with ``../shared/bench/make_corpus.py`` (needs gensim; cached in the work
 folder) unless ``--corpus`` names a JSONL file, ingests it once, then runs template lines, the
 per-document stages and the dedup keys with each engine over the same shards. Prints seconds and
 docs/s per engine (Ray's start-up is timed apart and included in its total), the ratio, and
-whether the two engines wrote byte-identical shards.
+whether the two engines wrote byte-identical shards. Then clusters the duplicates of those keys
+(`cluster_duplicates`) in the driver and on Ray (`engines/ray_dedup.py`, twice: the first run
+includes starting the workers' processes) and prints the seconds and whether the tables are equal.
 
 Usage: python benchmarks/engines.py [--n 20000] [--workers 2] [--batch-size 512]
                                     [--corpus FILE.jsonl] [--workdir DIR]
@@ -21,6 +23,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corpus_kit.config import BuildConfig
 
 REPO = Path(__file__).resolve().parents[1]
 MAKE_CORPUS = REPO / ".." / "shared" / "bench" / "make_corpus.py"
@@ -95,9 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     startup = time.perf_counter() - start
     try:
         ray_cleaned, ray_keys, ray_seconds = run_document_phase(shards, cfg, work / "ray")
+        total = time.perf_counter() - start
+        clusters, same_clusters = _time_clusters(local_keys, cfg)
     finally:
         ray.shutdown()
-    total = time.perf_counter() - start
     print(
         f"ray:   {total:7.1f}s  {docs / total:7.0f} docs/s  {mb / total:5.2f} MB/s  "
         f"start-up {startup:.1f}s, templates {ray_seconds['templates']:.1f}s; "
@@ -106,7 +113,35 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ray / local time: {total / local:.2f}x (without Ray start-up {(total - startup) / local:.2f}x)")
     identical = _same_bytes(local_cleaned + local_keys, ray_cleaned + ray_keys)
     print(f"byte-identical shards: {identical}")
-    return 0 if identical else 1
+    print(f"{clusters}; equal: {same_clusters}")
+    return 0 if identical and same_clusters else 1
+
+
+def _time_clusters(key_paths: list[Path], cfg: BuildConfig) -> tuple[str, bool]:
+    """Time `cluster_duplicates` of the keys locally and on the running Ray; return the timings and
+    whether the tables are equal."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from corpus_kit.engines.ray import session
+    from corpus_kit.engines.ray_dedup import duplicate_components
+    from corpus_kit.stages.near_dup import cluster_duplicates
+
+    keys = pa.concat_tables([pq.read_table(p) for p in key_paths])
+    start = time.perf_counter()
+    local = cluster_duplicates(keys, cfg.dedup)
+    seconds = [time.perf_counter() - start]
+    same = True
+    with session(cfg):
+        for _ in range(2):
+            start = time.perf_counter()
+            same &= cluster_duplicates(keys, cfg.dedup, components=duplicate_components).equals(local)
+            seconds.append(time.perf_counter() - start)
+    dups = local.column("is_duplicate").to_numpy().sum()
+    return (
+        f"clusters of {keys.num_rows:,} keys ({dups:,} duplicates): local {seconds[0]:.2f}s, "
+        f"ray {seconds[1]:.2f}s (then {seconds[2]:.2f}s with warm workers)"
+    ), same
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from corpus_kit.package.manifest import write_manifest
 from corpus_kit.package.naming import release_dir
 from corpus_kit.package.writer import write_splits
 from corpus_kit.progress import stage_bar
-from corpus_kit.stages.near_dup import cluster_duplicates, dedup_keys
+from corpus_kit.stages.near_dup import ComponentsFn, cluster_duplicates, dedup_keys, duplicate_components
 from corpus_kit.stages.quality import SIGNAL_COLUMNS, compute_quality_signals
 from corpus_kit.stages.splits import assign_splits
 from corpus_kit.tables import set_column
@@ -344,16 +344,17 @@ def _dedup_and_split(
     cfg: BuildConfig,
     rejects: list[Reject],
     work: Path,
+    components: ComponentsFn = duplicate_components,
 ) -> tuple[list[Path], Counter, Path]:
     """Cluster duplicates and write the release rows by split; return them and the dedup keys file.
 
-    The keys go to the work folder, so neither they nor the clusters stay in memory while the
-    release is validated.
+    `components` finds the clusters (see `cluster_duplicates`). The keys go to the work folder, so
+    neither they nor the clusters stay in memory while the release is validated.
     """
     tables = [pq.read_table(p) for p in key_paths]
     keys = pa.concat_tables(tables)
     previous = _previous_index(cfg)
-    dups = cluster_duplicates(keys, cfg.dedup, previous)
+    dups = cluster_duplicates(keys, cfg.dedup, previous, components)
     dups = dups.append_column(
         _EXACT_COPY, _exact_copies(dups, [keys, *([previous.keys] if previous else [])])
     )
@@ -390,9 +391,9 @@ def _stage_summaries(
 def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = None) -> BuildReport:
     """Run the whole chain from `cfg`; write (or confirm) the release; return the report.
 
-    `engine` runs the document phase on a local process pool ("local") or on Ray Data ("ray",
-    extra `corpus-kit[ray]`; on the cluster at `ray_address`, else a local Ray instance). The
-    release is byte-identical either way.
+    `engine` runs the document phase and the duplicate clusters on a local process pool ("local")
+    or on Ray Data ("ray", extra `corpus-kit[ray]`; on the cluster at `ray_address`, else a local
+    Ray instance). The release is byte-identical either way.
     Raises `ValidationError` when the dataset fails its suite (nothing is published then).
     """
     if engine not in ("local", "ray"):
@@ -410,13 +411,21 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
             else:
                 cleaned, key_paths, seconds = _document_phase(shards, cfg, work, pool)
         if engine == "ray":
-            from corpus_kit.engines.ray import run_document_phase
+            from corpus_kit.engines import ray as ray_engine
+            from corpus_kit.engines import ray_dedup
 
-            cleaned, key_paths, ray_seconds = run_document_phase(shards, cfg, work, ray_address)
-            seconds = Counter(ray_seconds)
-        # New workers from here on: the document phase's ones hold its models and heap.
-        start = time.perf_counter()
-        parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
+            # One Ray instance for the document phase and the duplicate clusters.
+            with ray_engine.session(cfg, ray_address):
+                cleaned, key_paths, ray_seconds = ray_engine.run_document_phase(shards, cfg, work)
+                seconds = Counter(ray_seconds)
+                start = time.perf_counter()
+                parts, quality, keys = _dedup_and_split(
+                    cleaned, key_paths, cfg, rejects, work, ray_dedup.duplicate_components
+                )
+        else:
+            # New workers from here on: the document phase's ones hold its models and heap.
+            start = time.perf_counter()
+            parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
         seconds["dedup"] += time.perf_counter() - start
         kept = _rows(parts)
         if ingest.docs_in != kept + len(rejects):

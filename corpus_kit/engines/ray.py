@@ -144,16 +144,33 @@ def run_document_phase(
     local instance with `cfg.engine.workers` CPUs. A Ray instance already running in this process
     is used as it is and left running.
     """
-    ray = _import_ray()
+    _import_ray()
     if not shards:
         return [], [], {}
+    with session(cfg, address) as ray:
+        return _run(ray, shards, cfg, work)
+
+
+@contextmanager
+def session(cfg: BuildConfig, address: str | None = None) -> Iterator[Any]:
+    """Start or join Ray (see `run_document_phase` for `address`) with this engine's Ray Data options.
+
+    Yields the `ray` module. A Ray instance already running in this process is used as it is and
+    left running, so a build keeps one instance for the document phase and the dedup clusters.
+    """
+    ray = _import_ray()
     started = _init(ray, cfg, address)
     try:
         with _data_context(ray):
-            return _run(ray, shards, cfg, work)
+            yield ray
     finally:
         if started:
             ray.shutdown()
+
+
+def cpu_count(ray: Any) -> int:
+    """Return the number of CPUs of the running Ray instance (the partitions of a shuffle)."""
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
 @contextmanager
@@ -187,15 +204,15 @@ def _data_context(ray: Any) -> Iterator[None]:
 def _run(
     ray: Any, shards: list[Path], cfg: BuildConfig, work: Path
 ) -> tuple[list[Path], list[Path], dict[str, float]]:
-    parallelism = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    logger.info("ray engine: %d shards on %d CPUs", len(shards), parallelism)
+    cpus = cpu_count(ray)
+    logger.info("ray engine: %d shards on %d CPUs", len(shards), cpus)
     items = ray.data.from_items(
         [{"shard": i, "path": str(p)} for i, p in enumerate(shards)], override_num_blocks=len(shards)
     )
 
     start = time.perf_counter()
     counts = items.map_batches(_count_templates, batch_size=1, batch_format="pyarrow", fn_kwargs={"cfg": cfg})
-    summed = _sum_template_counts(counts, parallelism)
+    summed = _sum_template_counts(counts, cpus)
     templates = pipeline.merge_templates([summed], cfg)
     seconds: Counter = Counter({"templates": time.perf_counter() - start})
 
@@ -204,7 +221,7 @@ def _run(
         batch_size=1,
         batch_format="pyarrow",
         fn_constructor_kwargs={"cfg": cfg, "templates": templates, "work": str(work)},
-        compute=ray.data.ActorPoolStrategy(size=min(parallelism, len(shards))),
+        compute=ray.data.ActorPoolStrategy(size=min(cpus, len(shards))),
     )
     tasks = shard_tasks(shards, work, cfg, templates)
     done: set[int] = set()

@@ -13,6 +13,7 @@ runs per word or per shingle. MinHash applies `num_perm` seeded multiply-add per
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -183,28 +184,44 @@ def band_hashes(sig: np.ndarray, cfg: DedupConfig) -> np.ndarray:
     return fmix64(out)
 
 
+def bucket_pairs(hashes: np.ndarray, rows: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the row pairs `(a, b)`, a < b, of one band's buckets (rows of equal hash); not unique.
+
+    `rows` must be ascending. Rows are sorted by (hash, row) and each row is paired with the next
+    rows of its bucket, at most `max_bucket` of them: all pairs for buckets up to `max_bucket + 1`
+    rows, a sliding window (still connecting the bucket) beyond, so one huge bucket cannot go
+    quadratic. A bucket's pairs depend only on its own rows, so any subset of whole buckets (a
+    shuffle partition, see `engines/ray_dedup.py`) gives the same pairs as the whole band.
+    """
+    order = np.argsort(hashes, kind="stable")  # ties stay in row order
+    ordered, rows = hashes[order], rows[order]
+    left, right = [], []
+    for d in range(1, min(max_bucket, len(rows) - 1) + 1):
+        same = ordered[d:] == ordered[:-d]
+        if not same.any():
+            break
+        left.append(rows[:-d][same])
+        right.append(rows[d:][same])
+    if not left:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(left).astype(np.int64), np.concatenate(right).astype(np.int64)
+
+
+def unique_pairs(a: np.ndarray, b: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the distinct pairs of `(a, b)` (rows below `n`), sorted."""
+    pairs = np.unique(a.astype(np.int64) * n + b)
+    return pairs // n, pairs % n
+
+
 def candidate_pairs(bands: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
     """Return the unique row pairs `(a, b)`, a < b, that share a band hash in any band.
 
-    In each band, rows are sorted by (hash, row) and each row is paired with the next rows of its
-    bucket, at most `max_bucket` of them: all pairs for buckets up to `max_bucket + 1` rows, a
-    sliding window (still connecting the bucket) beyond, so one huge bucket cannot go quadratic.
+    The pairs of each band are those of `bucket_pairs`.
     """
     n = len(bands)
-    left, right = [], []
-    for band in bands.T:
-        order = np.argsort(band, kind="stable")  # ties stay in row order
-        ordered = band[order]
-        for d in range(1, min(max_bucket, n - 1) + 1):
-            same = ordered[d:] == ordered[:-d]
-            if not same.any():
-                break
-            left.append(order[:-d][same])
-            right.append(order[d:][same])
-    if not left:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    pairs = np.unique(np.concatenate(left).astype(np.int64) * n + np.concatenate(right))
-    return pairs // n, pairs % n
+    rows = np.arange(n)
+    pairs = [bucket_pairs(band, rows, max_bucket) for band in bands.T]
+    return unique_pairs(np.concatenate([a for a, _ in pairs]), np.concatenate([b for _, b in pairs]), n)
 
 
 def signature_similarity(sig: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -216,6 +233,34 @@ def signature_similarity(sig: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nd
     return out
 
 
+def verify_pairs(
+    sig: np.ndarray, a: np.ndarray, b: np.ndarray, cfg: DedupConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the candidate pairs `(a, b)` whose signature agreement reaches `cfg.threshold`, with it."""
+    sim = signature_similarity(sig, a, b)
+    keep = sim >= cfg.threshold
+    return a[keep], b[keep], sim[keep]
+
+
+def exact_part(
+    hashes: np.ndarray, has_sig: np.ndarray, cfg: DedupConfig, group: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the exact edges `(a, b)` and the rows that take part in LSH (none with `near` off).
+
+    A text without words is nobody's duplicate (an earlier stage rejects it as empty). With
+    `exact` off, identical texts are still chained: they are near duplicates with similarity 1.
+    One row per exact group (its first) takes part in LSH.
+    """
+    a, b = exact_edges(hashes, group) if cfg.exact or cfg.near else (np.empty(0, np.int64),) * 2
+    keep = has_sig[a]
+    a, b = a[keep], b[keep]
+    if not cfg.near:
+        return a, b, np.empty(0, np.int64)
+    first_of_group = np.ones(len(hashes), bool)
+    first_of_group[b] = False
+    return a, b, np.flatnonzero(has_sig & first_of_group)
+
+
 def verified_edges(
     hashes: np.ndarray,
     sig: np.ndarray,
@@ -225,28 +270,31 @@ def verified_edges(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the duplicate edges `(a, b, similarity)` between rows (sorted by id).
 
-    Exact duplicates are chained (similarity 1). For near duplicates one row per exact group takes
-    part in LSH; each candidate pair is kept only if its signature agreement reaches
-    `cfg.threshold`, so a chain of moderately similar pages does not become one cluster.
+    Exact duplicates are chained (similarity 1, see `exact_part`). Candidate pairs of the LSH rows
+    are kept only if their signature agreement reaches `cfg.threshold`, so a chain of moderately
+    similar pages does not become one cluster.
     """
-    # A text without words is nobody's duplicate (an earlier stage rejects it as empty). With
-    # `exact` off, identical texts are still chained: they are near duplicates with similarity 1.
-    a, b = exact_edges(hashes, group) if cfg.exact or cfg.near else (np.empty(0, np.int64),) * 2
-    keep = has_sig[a]
-    a, b = a[keep], b[keep]
+    a, b, rows = exact_part(hashes, has_sig, cfg, group)
     edges_a, edges_b, sims = [a], [b], [np.ones(len(a))]
     if cfg.near:
-        first_of_group = np.ones(len(hashes), bool)
-        first_of_group[b] = False
-        rows = np.flatnonzero(has_sig & first_of_group)
         ca, cb = candidate_pairs(band_hashes(sig[rows], cfg), cfg.max_bucket)
-        ca, cb = rows[ca], rows[cb]
-        sim = signature_similarity(sig, ca, cb)
-        keep = sim >= cfg.threshold
-        edges_a.append(ca[keep])
-        edges_b.append(cb[keep])
-        sims.append(sim[keep])
+        ca, cb, sim = verify_pairs(sig, rows[ca], rows[cb], cfg)
+        edges_a.append(ca)
+        edges_b.append(cb)
+        sims.append(sim)
     return np.concatenate(edges_a), np.concatenate(edges_b), np.concatenate(sims)
+
+
+def duplicate_components(
+    hashes: np.ndarray, sig: np.ndarray, has_sig: np.ndarray, cfg: DedupConfig
+) -> np.ndarray:
+    """Return the component (smallest row) of every row: connected components of `verified_edges`."""
+    a, b, _ = verified_edges(hashes, sig, has_sig, cfg)
+    return connected_components(len(hashes), a, b)
+
+
+#: Computes `duplicate_components` (the local one, or a distributed equal, see `engines/ray_dedup.py`).
+ComponentsFn = Callable[[np.ndarray, np.ndarray, np.ndarray, DedupConfig], np.ndarray]
 
 
 def _check_params(params: dict[str, Any], cfg: DedupConfig, what: str) -> None:
@@ -271,7 +319,12 @@ def _sorted_keys(tables: list[pa.Table], cfg: DedupConfig, extra: dict[str, list
     return table.take(order)
 
 
-def cluster_duplicates(keys: pa.Table, cfg: DedupConfig, previous: DedupIndex | None = None) -> pa.Table:
+def cluster_duplicates(
+    keys: pa.Table,
+    cfg: DedupConfig,
+    previous: DedupIndex | None = None,
+    components: ComponentsFn = duplicate_components,
+) -> pa.Table:
     """Cluster the documents of `keys` into exact and near duplicates; return one row per document.
 
     Columns: `id`, `dup_cluster` (the keeper's id, equal for all members of a cluster; null for a
@@ -282,6 +335,7 @@ def cluster_duplicates(keys: pa.Table, cfg: DedupConfig, previous: DedupIndex | 
     With `previous` (an earlier release's index), documents of that release take part and are
     preferred as keepers, so a new copy of a published document is marked a duplicate of it; a row
     whose id is in `previous` is that published document again. Only the rows of `keys` are returned.
+    `components` finds the clusters (the Ray engine passes its distributed equal).
     """
     _check_params(keys_params(keys), cfg, "dedup keys")
     tables, new = [keys], [pa.array(np.ones(keys.num_rows, bool))]
@@ -301,12 +355,11 @@ def cluster_duplicates(keys: pa.Table, cfg: DedupConfig, previous: DedupIndex | 
     sig = _signature_matrix(table.column("signature"), cfg.num_perm)
     has_sig = _valid(table.column("signature"))
     hashes = table.column("exact_hash").to_numpy()
-    a, b, _ = verified_edges(hashes, sig, has_sig, cfg)
-    components = connected_components(n, a, b)
+    component = components(hashes, sig, has_sig, cfg)
     is_new = np.asarray(table.column("is_new"), bool)
     published = np.asarray(table.column("is_published"), bool)
-    keepers = choose_keepers(components, table.column("n_chars").to_numpy(), published)
-    in_cluster = component_sizes(components) > 1
+    keepers = choose_keepers(component, table.column("n_chars").to_numpy(), published)
+    in_cluster = component_sizes(component) > 1
     is_dup = in_cluster & (keepers != np.arange(n))
     keeper_ids = table.column("id").take(pa.array(keepers))
     out = pa.table(

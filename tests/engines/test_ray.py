@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import gzip
 import importlib
-import inspect
 import json
+import logging
 import random
 import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from corpus_kit.config import BuildConfig, load_config
+from corpus_kit.config import BuildConfig, DedupConfig, load_config
 from corpus_kit.engines.local import WorkerPool
 from corpus_kit.errors import ConfigError
+from corpus_kit.stages.clusters import connected_components
+from corpus_kit.stages.near_dup import (
+    DedupIndex,
+    band_hashes,
+    candidate_pairs,
+    cluster_duplicates,
+    dedup_keys,
+)
 from tests.conftest import SEEDS, SHARED
 
 build_module = importlib.import_module("corpus_kit.builder")
@@ -120,20 +132,124 @@ def _files(release: Path) -> dict[str, bytes]:
 
 
 def test_ray_release_is_byte_identical_to_local(tmp_path: Path) -> None:
+    """The whole build, duplicate clusters included (on Ray: band grouping, connected components)."""
     pytest.importorskip("ray")
     build = build_module.build
-    if "engine" not in inspect.signature(build).parameters:
-        pytest.skip("build() has no engine parameter yet (the ray engine is not wired into build)")
-    shutil.copytree(SEEDS, tmp_path / "seeds")
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    first = min(seeds.glob("*.txt"))
+    shutil.copy(first, seeds / f"copy_{first.name}")  # an exact duplicate, whichever inputs there are
+    paths = [str(seeds)]
+    if NEARDUP.exists():
+        neardup = tmp_path / "neardup.jsonl"
+        neardup.write_text("".join(json.dumps(d) + "\n" for d in _neardup_docs()), encoding="utf-8")
+        paths.append(str(neardup))
     overrides = {
-        "input.paths": [str(tmp_path / "seeds")],
+        "input.paths": paths,
         "package.output_dir": str(tmp_path / "dist"),
-        "langid.languages": ["en"],
+        "engine.batch_size": BATCH_SIZE,
         "engine.workers": 1,
     }
     local = build(load_config(None, overrides), engine="local")
     before = _files(local.release)
+    rejects = local.stats.rejects_by_reason
+    assert rejects.get("exact_duplicate", 0) > 0
+    if NEARDUP.exists():
+        assert rejects.get("near_duplicate", 0) > 10
     # Same config, same output folder: build() refuses to replace a release with different bytes.
     again = build(load_config(None, overrides), engine="ray")
     assert again.release == local.release and again.created is False
     assert _files(again.release) == before
+
+
+@pytest.fixture(scope="module")
+def ray_session() -> Iterator[Any]:
+    """A local Ray instance with 2 CPUs for the dedup tests, with the engine's Ray Data options."""
+    pytest.importorskip("ray")
+    from corpus_kit.engines.ray import session
+
+    cfg = BuildConfig()
+    with session(replace(cfg, engine=replace(cfg.engine, workers=2))) as ray:
+        yield ray
+
+
+def _graph(rng: np.random.Generator) -> tuple[int, np.ndarray, np.ndarray]:
+    """Disjoint test graphs on one node range: random sparse edges, a long chain with shuffled node
+    numbers (many rounds), a star around its largest node, duplicate edges, self-loops, lone nodes."""
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    offset = 0
+
+    def add(n: int, a: np.ndarray, b: np.ndarray) -> None:
+        nonlocal offset
+        parts.append((a + offset, b + offset))
+        offset += n
+
+    add(400, rng.integers(0, 400, 300), rng.integers(0, 400, 300))
+    chain = rng.permutation(200)
+    add(200, chain[:-1], chain[1:])
+    add(30, np.full(29, 29), np.arange(29))
+    add(10, np.array([1, 2, 1, 2, 5]), np.array([2, 1, 2, 1, 5]))
+    add(5, np.empty(0, np.int64), np.empty(0, np.int64))
+    order = rng.permutation(offset)  # spread the graphs over the node range
+    a = order[np.concatenate([p[0] for p in parts])]
+    b = order[np.concatenate([p[1] for p in parts])]
+    return offset, a, b
+
+
+def test_ray_connected_components_equal_union_find(
+    ray_session: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from corpus_kit.engines import ray_dedup
+
+    n, a, b = _graph(np.random.default_rng(0))
+    with caplog.at_level(logging.INFO, logger="corpus_kit.engines.ray_dedup"):
+        labels = ray_dedup.connected_components(ray_session, n, ray_dedup.edge_dataset(ray_session, a, b))
+    assert labels.tolist() == connected_components(n, a, b).tolist()
+    rounds = [r.args[0] for r in caplog.records if "rounds" in r.getMessage()]
+    assert rounds and rounds[0] >= 4  # the chain needs several rounds
+
+    none = np.empty(0, np.int64)
+    assert ray_dedup.connected_components(
+        ray_session, 3, ray_dedup.edge_dataset(ray_session, none, none)
+    ).tolist() == [
+        0,
+        1,
+        2,
+    ]
+
+
+def test_ray_candidate_pairs_equal_local(ray_session: Any) -> None:
+    from corpus_kit.engines import ray_dedup
+
+    cfg = DedupConfig(num_perm=8, bands=4, rows=2, max_bucket=3)
+    rng = np.random.default_rng(1)
+    sig = rng.integers(0, 3, (300, cfg.num_perm)).astype(np.uint32)  # few values: many and big buckets
+    sig[::2] = rng.integers(0, 2**32, (150, cfg.num_perm)).astype(np.uint32)  # half the rows in no bucket
+    rows = np.flatnonzero(rng.random(300) < 0.8)  # the LSH rows: a subset, as after exact grouping
+    bands = band_hashes(sig[rows], cfg)
+    assert max(np.unique(band, return_counts=True)[1].max() for band in bands.T) > cfg.max_bucket + 1
+    a, b = candidate_pairs(bands, cfg.max_bucket)
+
+    pairs = ray_dedup.candidate_pairs(ray_session, ray_session.put(sig), rows, cfg, partitions=3)
+    got = pa.concat_tables(pairs.iter_batches(batch_size=None, batch_format="pyarrow"))
+    u, v = got.column("u").to_numpy(), got.column("v").to_numpy()
+    assert (u > v).all()
+    assert set(zip(v.tolist(), u.tolist(), strict=True)) == set(
+        zip(rows[a].tolist(), rows[b].tolist(), strict=True)
+    )
+    assert len(a) > 100
+
+
+def test_ray_cluster_duplicates_equal_local_with_previous_release(ray_session: Any) -> None:
+    from corpus_kit.engines import ray_dedup
+
+    docs = _neardup_docs() if NEARDUP.exists() else _seed_docs()
+    # The new release: 10 documents of the earlier one again, the rest new, and copies of earlier ones.
+    new = docs[40:] + [{**d, "id": f"copy-{d['id']}"} for d in docs[:40:8]]
+    cfg = DedupConfig()
+    previous = DedupIndex(dedup_keys(pa.Table.from_pylist(docs[:50]), cfg))
+    keys = dedup_keys(pa.Table.from_pylist(new), cfg)
+    expected = cluster_duplicates(keys, cfg, previous)
+    copies = expected.filter(pc.starts_with(expected.column("id"), "copy-"))
+    assert copies.column("is_duplicate").to_pylist() == [True] * 5
+    assert cluster_duplicates(keys, cfg, previous, ray_dedup.duplicate_components).equals(expected)
