@@ -6,7 +6,7 @@ per-shard jobs of `corpus_kit.engines.shards`, so document text never goes throu
 store:
 
 1. template lines: `shards.count_templates` as `map_batches` over Arrow blocks, summed per
-   (site, line hash) by a hash-shuffle aggregation (`repartition` by key, then pyarrow's
+   (site, line hash) by a distributed aggregation (Ray Data's sort as the exchange, then pyarrow's
    `group_by().aggregate` per block: no Python call per key);
    the summed table goes through `pipeline.merge_templates` on the driver, as the local engine's
    per-shard counts do (sums of sums are the same sums).
@@ -76,19 +76,19 @@ def _sum_block(table: pa.Table) -> pa.Table:
     return table.group_by(list(_COUNT_KEYS), use_threads=False).aggregate([("n_docs", "sum")])
 
 
-def _sum_template_counts(counts: Any, parallelism: int) -> pa.Table:
+def _sum_template_counts(counts: Any) -> pa.Table:
     """Sum template counts per (site, line hash) with a distributed aggregation; return `TEMPLATE_COUNTS`.
 
-    A hash shuffle sends every key to one of `parallelism` blocks (`repartition` by key), where
-    pyarrow sums it: no Python call per key. Ray's sort-shuffle `groupby().sum()` took 10x longer
-    (60 s against 5.6 s for the 1.3 M count rows of the 100k benchmark corpus on 2 cores). The
-    driver sums the blocks' rows once more, so a key Ray split over two blocks is still counted once.
-    The line hash travels as the int64 with the same bits, and a site's document count (null line
-    hash) as line hash 0 with `is_total` set; both are undone here.
+    An exchange puts equal keys in one block, where pyarrow sums them: no Python call per key.
+    The exchange is Ray Data's distributed sort, as for the duplicate clusters (`ray_dedup._group`):
+    on 2 cores it took 5.7 s on the 20k benchmark corpus against 8.0 s for a key `repartition`
+    (hash shuffle), and about the same at 100k (18-19 s, counting included); Ray's
+    `groupby().sum()` took 10x longer. The driver sums the blocks' rows once more, so a key split
+    over two blocks would still be counted once. The line hash travels as the int64 with the same
+    bits, and a site's document count (null line hash) as line hash 0 with `is_total` set; both are
+    undone here.
     """
-    summed = counts.repartition(parallelism, keys=list(_COUNT_KEYS)).map_batches(
-        _sum_block, batch_size=None, batch_format="pyarrow"
-    )
+    summed = counts.sort(list(_COUNT_KEYS)).map_batches(_sum_block, batch_size=None, batch_format="pyarrow")
     table = pa.concat_tables(summed.iter_batches(batch_size=None, batch_format="pyarrow"))
     table = _sum_block(table.rename_columns([*_COUNT_KEYS, "n_docs"]))
     line_hash = table.column("line_hash").combine_chunks().view(pa.uint64())
@@ -185,9 +185,9 @@ def _data_context(ray: Any) -> Iterator[None]:
     )
     ctx.enable_progress_bars = False  # the engine shows its own bar over shards written
     ctx.print_on_execution_start = False
-    # Key-based `repartition` (the template-count aggregation) needs the hash shuffle. Its
-    # aggregator actors reserve no CPU: reserving any left a 1-CPU instance unable to schedule
-    # the map tasks feeding them, and the run hung.
+    # The exchanges (sorts) run with the hash-shuffle strategy: under Ray 2.60's default
+    # (`SHUFFLE_V2`) the Ray tests took 164 s instead of 48 s. Its aggregator actors reserve no
+    # CPU: reserving any left a 1-CPU instance unable to schedule the map tasks feeding them.
     ctx.shuffle_strategy = ray.data.context.ShuffleStrategy.HASH_SHUFFLE
     ctx.hash_shuffle_operator_actor_num_cpus_override = 0
     try:
@@ -212,7 +212,7 @@ def _run(
 
     start = time.perf_counter()
     counts = items.map_batches(_count_templates, batch_size=1, batch_format="pyarrow", fn_kwargs={"cfg": cfg})
-    summed = _sum_template_counts(counts, cpus)
+    summed = _sum_template_counts(counts)
     templates = pipeline.merge_templates([summed], cfg)
     seconds: Counter = Counter({"templates": time.perf_counter() - start})
 
