@@ -34,6 +34,9 @@ class IngestBatch:
 #: HTML gave no main text, and the normalized title.
 Prepared = tuple[str, str | None, str | None]
 
+#: Records per `prepare_records` call: small enough that slow HTML pages spread over the workers.
+PREPARE_CHUNK = 64
+
 #: Runs a function over items and yields the results in order (`map`, or a process pool's).
 OrderedMap = Callable[
     [Callable[[list[Record]], list[Prepared]], Iterable[list[Record]]], Iterable[list[Prepared]]
@@ -88,7 +91,7 @@ def ingest_records(
     pending: deque[list[Record | Reject]] = deque()
 
     def documents() -> Iterator[list[Record]]:
-        for items, docs in _record_chunks(records, batch_size):
+        for items, docs in _record_chunks(records, PREPARE_CHUNK):
             pending.append(items)
             yield docs
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import importlib
 import io
 import json
 import shutil
@@ -22,6 +23,7 @@ from corpus_kit.loaders.base import Record, Reject
 from corpus_kit.loaders.html import extract_main_text
 from corpus_kit.loaders.warc import read_warc
 
+ingest_module = importlib.import_module("corpus_kit.ingest")  # the package's `ingest` is the function
 WHIRLWIND_ID = "urn:uuid:2aabeff2-67f5-4608-8466-e87c6296e2b6"
 WET_ID = "urn:uuid:ba729a40-ff84-4085-8d48-0a5b2ee0c42d"
 ESCOPETE = "https://an.wikipedia.org/wiki/Escopete"
@@ -238,8 +240,12 @@ def test_warc_files_through_ingest(tmp_path: Path) -> None:
     )
 
 
-def test_ingest_on_worker_processes_gives_the_same_batches(tmp_path: Path) -> None:
-    # HTML extraction and normalization run on the pool; ids, rejects and batch cuts stay in order.
+def test_ingest_on_worker_processes_gives_the_same_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # HTML extraction and normalization run on the pool, 4 records a call (so 6 calls, which
+    # straddle batches); ids, rejects and batch cuts stay in input order.
+    monkeypatch.setattr(ingest_module, "PREPARE_CHUNK", 4)
     (tmp_path / "crawl").mkdir()
     for name in ("dolma_sample-0000.warc.gz", "warcio_example.warc.gz"):
         shutil.copy(warc_sample(name), tmp_path / "crawl" / name)
