@@ -56,6 +56,7 @@ def _index_metadata(schema: pa.Schema, path: Path) -> dict[bytes, bytes]:
 
 
 def _sorted_by_id(source: pq.ParquetFile) -> bool:
+    """Whether the ids of `source` are strictly ascending (read one batch of the column at a time)."""
     last = None
     for batch in source.iter_batches(columns=["id"]):
         ids = batch.column(0)
