@@ -162,7 +162,10 @@ def dedup_keys(table: pa.Table, cfg: DedupConfig) -> pa.Table:
 
 
 def _signature_matrix(column: pa.ChunkedArray | pa.Array, num_perm: int) -> np.ndarray:
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    """Return the signatures as a (rows x `num_perm`) matrix; a view, not a copy, of one chunk."""
+    arr = column
+    if isinstance(column, pa.ChunkedArray):  # `combine_chunks` copies even a single chunk
+        arr = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     if len(arr) == 0:
         return np.zeros((0, num_perm), np.uint32)
     values = arr.values.slice(arr.offset * num_perm, len(arr) * num_perm)
