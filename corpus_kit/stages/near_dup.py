@@ -319,6 +319,8 @@ def _sorted_keys(tables: list[pa.Table], cfg: DedupConfig, extra: dict[str, list
         parts.append(part)
     table = pa.concat_tables(parts)
     order = pc.sort_indices(table, sort_keys=[("id", "ascending"), *((k, "ascending") for k in extra)])
+    if np.array_equal(order.to_numpy(), np.arange(table.num_rows)):
+        return table  # already sorted (e.g. a validation's row ids): no copy
     return table.take(order)
 
 

@@ -355,7 +355,10 @@ def _duplicate_flags(
     hashes: Mapping[str, list[np.ndarray]],
     keys: Mapping[tuple[str, DedupConfig], list[pa.Table]],
 ) -> None:
-    """Flag exact duplicates within a split, near duplicates within a split, and leaks across splits."""
+    """Flag exact duplicates within a split, near duplicates within a split, and leaks across splits.
+
+    Empties the lists of `keys` as it goes.
+    """
     bounds = list(context.bounds.values())
     errors = context.errors
     if EXACT not in errors:
@@ -372,7 +375,9 @@ def _duplicate_flags(
     for (column, cfg), parts in keys.items():
         if any(kind in errors for kind in _dedup_kinds(needs, (column, cfg))):
             continue
-        table = pa.concat_tables(parts)
+        # One contiguous table, and the chunks' copies freed before clustering holds more.
+        table = pa.concat_tables(parts).combine_chunks()
+        parts.clear()
         if (column, cfg) in needs.near:
 
             def near(table: pa.Table = table, cfg: DedupConfig = cfg) -> np.ndarray:
