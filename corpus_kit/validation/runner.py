@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,8 @@ def _release_params(release: Path) -> dict[str, Any] | None:
 
 #: Rows per chunk GX validates at once; memory per chunk, not per dataset.
 BATCH_ROWS = 10_000
+#: Rows of the chunks the dataset-wide checks stream to worker processes (a few in flight each).
+CONTEXT_ROWS = 2_500
 
 #: Expectations read only the column names and types, the same in every chunk: run on the first one.
 SCHEMA_TYPES = frozenset(
@@ -148,7 +150,8 @@ def validate_splits(
         bounds[split] = (start_row, start_row + source_rows(source))
         start_row = bounds[split][1]
     start = time.perf_counter()
-    facts = compute_context(splits, loaded.expectations, bounds, batch_rows, worker_count(workers))
+    rows = min(batch_rows, CONTEXT_ROWS)
+    facts = compute_context(splits, loaded.expectations, bounds, rows, worker_count(workers))
     in_workers = facts.seconds - (time.perf_counter() - start)  # beyond this process's own time
     plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]))
     with use_context(facts), stage_bar("validate: expectations (Great Expectations)", start_row) as bar:
@@ -194,9 +197,13 @@ class _Plan:
             end = offset + chunk.num_rows
             label = split if chunk.num_rows == hi - lo else f"{split}[{offset - lo}:{end - lo}]"
             picked = rows + (schema if offset == lo else [])
-            self._collect(split, sorted(picked), label, _frame(chunk, offset, lo))
+            # Schema checks see every column; the others only what they name (no frame of nested
+            # `removed_lines` objects for a check of the text).
+            seen = chunk if offset == lo and schema else _only_named(chunk, picked)
+            self._collect(split, sorted(picked), label, _frame(seen, offset, lo))
             if across:
-                tagged = chunk.append_column(SPLIT_COLUMN, pa.array([split] * chunk.num_rows, pa.string()))
+                tagged = _only_named(chunk, across)
+                tagged = tagged.append_column(SPLIT_COLUMN, pa.array([split] * chunk.num_rows, pa.string()))
                 self._collect(ALL_SPLITS, across, f"{label} ({ALL_SPLITS})", _frame(tagged, offset, lo))
             bar.update(chunk.num_rows, chunk.nbytes)
             offset = end
@@ -220,14 +227,24 @@ def _frame(table: pa.Table, offset: int, split_start: int):
     return frame
 
 
+def _named_columns(names: list[str], entries: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Return the columns of `names` the expectations `entries` name, and `id` (to name failing rows)."""
+    wanted = {"id"}
+    for entry in entries:
+        for key in _COLUMN_KEYS:
+            value = entry["kwargs"].get(key)
+            wanted.update(value if isinstance(value, list) else [value] if isinstance(value, str) else [])
+    return [name for name in names if name in wanted]
+
+
+def _only_named(table: pa.Table, picked: list[tuple[int, Mapping[str, Any]]]) -> pa.Table:
+    """Return `table` with only the columns the picked expectations name (all if they name none)."""
+    return table.select(_named_columns(table.column_names, [e for _, e in picked]) or table.column_names)
+
+
 def _read_columns(source: SplitSource, kwargs: Mapping[str, Any]) -> pa.Table:
     """Return the whole split with only the columns `kwargs` name (and `id`, to name failing rows)."""
-    names = source_schema(source).names
-    wanted = {"id"}
-    for key in _COLUMN_KEYS:
-        value = kwargs.get(key)
-        wanted.update(value if isinstance(value, list) else [value] if isinstance(value, str) else [])
-    columns = [name for name in names if name in wanted]
+    columns = _named_columns(source_schema(source).names, [{"kwargs": kwargs}])
     if not columns:  # e.g. a row count: rows without columns
         return pa.table({ROW_COLUMN: pa.array(range(1, source_rows(source) + 1), pa.int64())})
     return pa.concat_tables(list(iter_chunks(source, BATCH_ROWS, columns)))
