@@ -47,6 +47,7 @@ from corpus_kit.tables import set_column
 
 logger = logging.getLogger(__name__)
 
+_KEYS_ROW_GROUP = 8192  # rows per row group of the work folder's dedup keys file
 _EXACT_COPY = "exact_copy"  # work column: a duplicate's text is an exact copy of its keeper's
 
 
@@ -359,9 +360,16 @@ def _dedup_and_split(
         _EXACT_COPY, _exact_copies(dups, [keys, *([previous.keys] if previous else [])])
     )
     per_shard = _by_shard(dups, keys, [t.num_rows for t in tables])
-    # Sorted by id, so the release's dedup index is copied from this file row group by row group.
-    pq.write_table(keys.take(pc.sort_indices(keys, sort_keys=[("id", "ascending")])), work / "keys.parquet")
-    del keys, tables, dups  # the shards' clusters are in `per_shard`: free the rest before the joins
+    # Sorted by id, so the release's dedup index is copied from this file row group by row group;
+    # small row groups, so reading one back never decodes much of the keys at once.
+    sorted_keys = keys.take(pc.sort_indices(keys, sort_keys=[("id", "ascending")]))
+    pq.write_table(sorted_keys, work / "keys.parquet", row_group_size=_KEYS_ROW_GROUP)
+    del (
+        keys,
+        sorted_keys,
+        tables,
+        dups,
+    )  # the shards' clusters are in `per_shard`: free the rest before the joins
     tasks = [_FinishTask(path, d, cfg, work / "release") for path, d in zip(cleaned, per_shard, strict=True)]
     parts, quality = [], Counter()
     with WorkerPool(worker_count(cfg.engine.workers)) as pool:

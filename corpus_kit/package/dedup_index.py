@@ -71,19 +71,22 @@ def _sorted_by_id(source: pq.ParquetFile) -> bool:
 
 
 def _row_groups(source: pq.ParquetFile) -> Iterator[pa.Table]:
-    """Yield the keys of `source` in tables of `ROW_GROUP` rows (the last one shorter)."""
-    pending: list[pa.RecordBatch] = []
+    """Yield the keys of `source` in tables of `ROW_GROUP` rows (the last one shorter).
+
+    Reads one row group of `source` at a time (`iter_batches` held four times the file in memory).
+    """
+    pending: list[pa.Table] = []
     rows = 0
-    for batch in source.iter_batches(batch_size=ROW_GROUP, columns=list(KEY_COLUMNS)):
-        pending.append(batch)
-        rows += batch.num_rows
+    for group in range(source.metadata.num_row_groups):
+        pending.append(source.read_row_group(group, columns=list(KEY_COLUMNS)))
+        rows += pending[-1].num_rows
         while rows >= ROW_GROUP:
-            table = pa.Table.from_batches(pending)
+            table = pa.concat_tables(pending)
             yield table.slice(0, ROW_GROUP)
-            rest = table.slice(ROW_GROUP)
-            pending, rows = rest.to_batches(), rest.num_rows
+            pending = [table.slice(ROW_GROUP)]
+            rows = pending[0].num_rows
     if rows:
-        yield pa.Table.from_batches(pending)
+        yield pa.concat_tables(pending)
 
 
 def _write(metadata: dict[bytes, bytes], schema: pa.Schema, tables: Iterable[pa.Table], path: Path) -> None:
