@@ -12,6 +12,7 @@ as "validation failed".
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -214,6 +215,9 @@ class _Plan:
     def _collect(self, split: str, picked: list, label: str, frame) -> None:
         for i, result in _run(self.gx_context, self.suite, picked, label, frame, self.report):
             self.found.setdefault((split, i), []).append(result)
+        # GX leaves each run's objects, the chunk's frame among them, in reference cycles: collect
+        # them now, or the main process grows by ~25 MB a chunk until validation ends.
+        gc.collect()
 
 
 def _frame(table: pa.Table, offset: int, split_start: int):
