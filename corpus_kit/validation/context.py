@@ -227,27 +227,16 @@ def _second_pass(chunk: _Chunk) -> dict[str, Any]:
     start = time.perf_counter()
     table, needs, errors = chunk.table, chunk.needs, {}
     flags: dict[FlagKey, np.ndarray | None] = {}
+    columns = {column for column, *_ in needs.boilerplate} | {column for column, *_ in needs.languages}
+    texts = {column: [text or "" for text in table.column(column).to_pylist()] for column in columns}
     for column, cfg, min_score in needs.boilerplate:
         templates = chunk.templates[(column, checks.template_config(dataclasses.asdict(cfg)))]
-        texts = [text or "" for text in table.column(column).to_pylist()]
         flags[(BOILERPLATE, column, cfg, min_score)] = _attempt(
-            errors,
-            [BOILERPLATE],
-            checks.has_boilerplate,
-            texts,
-            cfg,
-            templates,
-            min_score,
+            errors, [BOILERPLATE], checks.has_boilerplate, texts[column], cfg, templates, min_score
         )
     for column, cfg, allowed in needs.languages:
-        texts = [text or "" for text in table.column(column).to_pylist()]
         flags[(LANGUAGE, column, cfg, allowed)] = _attempt(
-            errors,
-            [LANGUAGE],
-            checks.outside_languages,
-            texts,
-            cfg,
-            allowed,
+            errors, [LANGUAGE], checks.outside_languages, texts[column], cfg, allowed
         )
     return {
         "flags": flags,
