@@ -235,9 +235,14 @@ def _stats(parts: list[Part], rejects: list[Reject], documents_in: int) -> dict[
     }
 
 
-def _validate(parts: list[Part], cfg: BuildConfig):
-    """Validate the release rows split by split, reading Parquet parts in chunks."""
+def _validate(parts: list[Part], cfg: BuildConfig, own_languages: bool):
+    """Validate the release rows split by split, reading Parquet parts in chunks.
+
+    `own_languages`: the `lang` column is this build's language stage's on the release text, so the
+    language check reads it instead of detecting again.
+    """
     from corpus_kit.validation import params_from_config, validate_splits
+    from corpus_kit.validation.context import LanguageLabels
 
     splits: dict[str, Any] = {}
     for name in cfg.splits.ratios:
@@ -247,7 +252,10 @@ def _validate(parts: list[Part], cfg: BuildConfig):
         if files or tables:
             splits[name] = files or pa.concat_tables(tables)
     params = params_from_config(cfg)
-    return validate_splits(splits, cfg.validate.suite, params=params, workers=cfg.engine.workers)
+    labels = [LanguageLabels("text", "lang", cfg.langid)] if own_languages else []
+    return validate_splits(
+        splits, cfg.validate.suite, params=params, workers=cfg.engine.workers, labels=labels
+    )
 
 
 def _write_release(
@@ -439,7 +447,7 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
         if ingest.docs_in != kept + len(rejects):
             raise AssertionError(f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}")
         stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
-        return package_release(parts, keys, rejects, cfg, ingest.docs_in, stages)
+        return package_release(parts, keys, rejects, cfg, ingest.docs_in, stages, own_languages=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -451,11 +459,13 @@ def package_release(
     cfg: BuildConfig,
     documents_in: int,
     stages: list[StageSummary] | None = None,
+    own_languages: bool = False,
 ) -> BuildReport:
     """Validate release rows and write them as release `cfg.dataset.version`.
 
     `parts` are tables or Parquet files of release rows with `split` set, read one at a time;
-    `keys` the dedup keys of the kept documents (a table or its Parquet file).
+    `keys` the dedup keys of the kept documents (a table or its Parquet file); `own_languages`: the
+    rows' `lang` is the language stage's with `cfg.langid` on their text (validation reads it).
 
     Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
     exists with other content. The release appears with one rename, or not at all.
@@ -466,7 +476,7 @@ def package_release(
     staged = output / f".staged-{cfg.dataset.name}-{cfg.dataset.version}"
     shutil.rmtree(staged, ignore_errors=True)
     kept = _rows(parts)
-    report = _validate(parts, cfg)
+    report = _validate(parts, cfg, own_languages)
     stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds))
     if report.error:
         raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")

@@ -99,7 +99,12 @@ def detect_languages(texts: Sequence[str], cfg: LangidConfig) -> list[str]:
 
 def outside_languages(texts: Sequence[str], cfg: LangidConfig, allowed: frozenset[str]) -> list[bool]:
     """Flag texts whose language (`detect_languages`; `und` included) is not in `allowed`."""
-    return [lang not in allowed for lang in detect_languages(texts, cfg)]
+    return labels_outside(detect_languages(texts, cfg), allowed)
+
+
+def labels_outside(labels: Sequence[str | None], allowed: frozenset[str]) -> list[bool]:
+    """Flag language labels (from the language stage; a missing one included) not in `allowed`."""
+    return [label not in allowed for label in labels]
 
 
 def repeated(hashes: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from corpus_kit.config import BoilerplateConfig, DedupConfig
+from corpus_kit.config import BoilerplateConfig, DedupConfig, LangidConfig
 from corpus_kit.engines.local import WorkerPool
 from corpus_kit.progress import stage_bar
 from corpus_kit.stages.exact_dup import exact_hashes
@@ -108,6 +108,24 @@ def use_context(context: ValidationContext) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
+class LanguageLabels:
+    """A column of the labels corpus-kit's language stage gave a text column with `cfg`.
+
+    A build passes its `lang` column so: the language check of `text` with the same settings then
+    reads the labels instead of detecting them again (the same function on the same text with the
+    same settings gives the same label). Only for labels the caller computed itself.
+    """
+
+    text: str
+    labels: str
+    cfg: LangidConfig
+
+    def serves(self, column: str, cfg: LangidConfig) -> bool:
+        """Return whether these labels are the language check's of `column` with `cfg`."""
+        return column == self.text and cfg == checks.langid_config(dataclasses.asdict(self.cfg))
+
+
+@dataclass(frozen=True)
 class _Needs:
     """What the suite's custom expectations need, by column."""
 
@@ -117,6 +135,8 @@ class _Needs:
     exact: frozenset[str] = frozenset()
     near: frozenset[tuple[str, DedupConfig]] = frozenset()
     leak: frozenset[tuple[str, DedupConfig]] = frozenset()
+    #: `(text column, settings, label column)`: language checks read from known labels.
+    labels: frozenset[tuple[str, LangidConfig, str]] = frozenset()
 
     @property
     def dedup(self) -> frozenset[tuple[str, DedupConfig]]:
@@ -132,10 +152,26 @@ class _Needs:
             }
         )
 
+    def with_labels(self, labels: Iterable[LanguageLabels], present: set[str]) -> _Needs:
+        """Return these needs with the language checks that `labels` (columns in `present`) serve."""
+        served = {
+            (column, cfg, known.labels)
+            for column, cfg, _ in self.languages
+            for known in labels
+            if known.labels in present and known.serves(column, cfg)
+        }
+        return dataclasses.replace(self, labels=frozenset(served))
+
+    def label_column(self, column: str, cfg: LangidConfig) -> str | None:
+        """Return the column of known labels of the language check of `column` with `cfg`, if any."""
+        return next((name for c, s, name in self.labels if (c, s) == (column, cfg)), None)
+
     @property
     def columns(self) -> list[str]:
-        names = {c for c, _ in self.templates} | {c for c, *_ in self.languages} | set(self.exact)
-        return sorted(names | {c for c, _ in self.dedup})
+        names = {c for c, _ in self.templates} | set(self.exact) | {c for c, _ in self.dedup}
+        for column, cfg, _ in self.languages:
+            names.add(self.label_column(column, cfg) or column)
+        return sorted(names)
 
 
 def suite_needs(expectations: Sequence[Mapping[str, Any]]) -> _Needs:
@@ -227,7 +263,8 @@ def _second_pass(chunk: _Chunk) -> dict[str, Any]:
     start = time.perf_counter()
     table, needs, errors = chunk.table, chunk.needs, {}
     flags: dict[FlagKey, np.ndarray | None] = {}
-    columns = {column for column, *_ in needs.boilerplate} | {column for column, *_ in needs.languages}
+    columns = {column for column, *_ in needs.boilerplate}
+    columns |= {column for column, cfg, _ in needs.languages if not needs.label_column(column, cfg)}
     texts = {column: [text or "" for text in table.column(column).to_pylist()] for column in columns}
     for column, cfg, min_score in needs.boilerplate:
         templates = chunk.templates[(column, checks.template_config(dataclasses.asdict(cfg)))]
@@ -235,9 +272,13 @@ def _second_pass(chunk: _Chunk) -> dict[str, Any]:
             errors, [BOILERPLATE], checks.has_boilerplate, texts[column], cfg, templates, min_score
         )
     for column, cfg, allowed in needs.languages:
-        flags[(LANGUAGE, column, cfg, allowed)] = _attempt(
-            errors, [LANGUAGE], checks.outside_languages, texts[column], cfg, allowed
+        labels = needs.label_column(column, cfg)
+        check, values = (
+            (checks.outside_languages, (texts[column], cfg))
+            if labels is None
+            else (checks.labels_outside, (table.column(labels).to_pylist(),))
         )
+        flags[(LANGUAGE, column, cfg, allowed)] = _attempt(errors, [LANGUAGE], check, *values, allowed)
     return {
         "flags": flags,
         "errors": errors,
@@ -266,10 +307,14 @@ def compute_context(
     bounds: dict[str, tuple[int, int]],
     batch_rows: int,
     workers: int,
+    labels: Sequence[LanguageLabels] = (),
 ) -> ValidationContext:
-    """Compute the context of a suite's custom expectations over `splits`, in two streaming passes."""
+    """Compute the context of a suite's custom expectations over `splits`, in two streaming passes.
+
+    `labels`: known language labels the language checks they serve read instead of detecting.
+    """
     present = set.intersection(*(set(source_schema(source).names) for source in splits.values()))
-    needs = suite_needs(expectations).on_columns(present)
+    needs = suite_needs(expectations).on_columns(present).with_labels(labels, present)
     context = ValidationContext(bounds)
     n = max((hi for _, hi in bounds.values()), default=0)
     if not needs.columns or n == 0:

@@ -15,10 +15,10 @@ import dataclasses
 import gc
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -34,6 +34,9 @@ from corpus_kit.validation.datasets import (
 )
 from corpus_kit.validation.results import ID_SAMPLE, ExpectationResult, ValidationReport
 from corpus_kit.validation.suites import Suite, build_gx_suite, load_suite
+
+if TYPE_CHECKING:
+    from corpus_kit.validation.context import LanguageLabels
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +135,7 @@ def validate_splits(
     params: Mapping[str, Any] | None = None,
     batch_rows: int = BATCH_ROWS,
     workers: int = 0,
+    labels: Sequence[LanguageLabels] = (),
 ) -> ValidationReport:
     """Validate every split with `suite`, and the splits together with its cross-split expectations.
 
@@ -140,7 +144,8 @@ def validate_splits(
     corpus-kit's, whose dataset-wide facts `corpus_kit.validation.context` computes first on
     `workers` processes, 0: all cores) on every chunk, their counts summed; any other expectation
     runs once on the whole split, read with only the columns it names. `params` replaces suite
-    values the suite marks as parameters (e.g. `{"languages": ["en"]}`).
+    values the suite marks as parameters (e.g. `{"languages": ["en"]}`). `labels` are language labels
+    the caller's own language stage computed (see `LanguageLabels`), read instead of detected again.
     """
     from corpus_kit.validation.context import compute_context, use_context
 
@@ -152,7 +157,7 @@ def validate_splits(
         start_row = bounds[split][1]
     start = time.perf_counter()
     rows = min(batch_rows, CONTEXT_ROWS)
-    facts = compute_context(splits, loaded.expectations, bounds, rows, worker_count(workers))
+    facts = compute_context(splits, loaded.expectations, bounds, rows, worker_count(workers), labels)
     in_workers = facts.seconds - (time.perf_counter() - start)  # beyond this process's own time
     plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]))
     with use_context(facts), stage_bar("validate: expectations (Great Expectations)", start_row) as bar:
