@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from itertools import chain, pairwise, repeat
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import pyarrow as pa
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 _WORD = re.compile(r"\w+")
@@ -40,11 +41,14 @@ _URL_PARTS = (
 )
 # The lookahead only lists the characters a match can start with: it changes no match, but lets
 # the scan give up early at most positions.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DATE = re.compile(
     r"\b(?=[\djfmasond])(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|\d{1,2}:\d{2})",
+    rf"(?:{'|'.join(_MONTHS)})[a-z]*\.? \d{{1,2}},? \d{{4}}|\d{{1,2}}:\d{{2}})",
     re.IGNORECASE,
 )
+# Every `_DATE` match but the month-name form has a digit, one of these, and a digit in a row.
+_DATE_SEPARATORS = np.array([ord(char) for char in "./-:"])
 # Words that are frequent in page furniture of many languages (menus, share bars, legal lines).
 _FURNITURE_TERMS = (
     "share", "tweet", "facebook", "twitter", "linkedin", "whatsapp", "pinterest", "instagram", "youtube",
@@ -75,6 +79,27 @@ def _first_letter_alternation(terms: tuple[str, ...]) -> str:
 
 _FURNITURE = re.compile(_first_letter_alternation(_FURNITURE_TERMS), re.IGNORECASE)
 
+
+def _first_words(term: str) -> list[str]:
+    """Return the patterns a whole `\\w+` word matches when a match of `term` starts with it.
+
+    The part before the term's first space or hyphen, and the term without that separator when it
+    is optional ("log ?in": "log", "login"; "e-?mail": "e", "email").
+    """
+    found = re.search(r"[ -]", term)
+    if found is None:
+        return [term]
+    head = term[: found.start()]
+    if term[found.end() : found.end() + 1] == "?":
+        return [head, head + term[found.end() + 1 :]]
+    return [head]
+
+
+# A furniture match starts at a word boundary with a letter, so it starts with a whole `\w+` word of
+# the line, which this matches in full (ignoring case, as `_FURNITURE` does).
+_FURNITURE_START = re.compile(
+    "|".join(word for term in _FURNITURE_TERMS for word in _first_words(term)), re.IGNORECASE
+)
 LINE_FEATURES: tuple[str, ...] = (
     "log_chars",
     "n_words",
@@ -281,27 +306,37 @@ def _repeats(pages: _Pages) -> tuple[np.ndarray, np.ndarray]:
     return counts.astype(np.float64), (firsts != np.arange(len(firsts))).astype(np.float64)
 
 
-def _neighbour_overlap(words_per_line: list[list[str]], pages: _Pages, reach: int = 3) -> np.ndarray:
+def _neighbour_overlap(words: _Words, pages: _Pages, reach: int = 3) -> np.ndarray:
     """Largest share of a line's words found in one of its `reach` neighbours on either side.
 
-    Teaser lists repeat a headline in a shorter form next to it; article paragraphs do not.
+    The share of two lines is their distinct words in common over the smaller number of distinct
+    words; lines with fewer than three distinct words count as sharing nothing. Teaser lists repeat
+    a headline in a shorter form next to it; article paragraphs do not.
     """
-    sets = list(map(frozenset, words_per_line))
-    sizes = list(map(len, sets))
-    ends = (pages.first + pages.size).tolist()
-    best = [0.0] * len(sets)
-    # The share is symmetric in the two lines: compute each pair once, for both.
-    for i, words in enumerate(sets):
-        if sizes[i] < 3:
-            continue
-        for j in range(i + 1, min(ends[i], i + reach + 1)):
-            if sizes[j] >= 3:
-                share = len(words & sets[j]) / min(sizes[i], sizes[j])
-                if share > best[i]:
-                    best[i] = share
-                if share > best[j]:
-                    best[j] = share
-    return np.array(best, dtype=np.float64)
+    n, width = len(pages.lines), max(len(words.vocab), 1)
+    best = np.zeros(n)
+    if not len(words.ids):
+        return best
+    # Each distinct (line, word) once, as one sortable number: line * width + word. (A sort and a
+    # mask: `np.unique` hashes, many times slower on these nearly sorted numbers.)
+    pairs = np.sort(words.line * width + words.ids)
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    line = pairs // width
+    sizes = np.bincount(line, minlength=n)
+    ends = pages.first + pages.size
+    for distance in range(1, reach + 1):
+        # Words of line i that line i + distance has too: look up (i + distance, word).
+        wanted = pairs + distance * width
+        found = pairs[np.minimum(np.searchsorted(pairs, wanted), len(pairs) - 1)] == wanted
+        shared = np.bincount(line[found], minlength=n)
+        i = np.arange(n - distance)
+        j = i + distance
+        i = i[(j < ends[i]) & (sizes[i] >= 3) & (sizes[j] >= 3)]
+        j = i + distance
+        share = shared[i] / np.minimum(sizes[i], sizes[j])
+        best[i] = np.maximum(best[i], share)
+        best[j] = np.maximum(best[j], share)
+    return best
 
 
 def _slug_words(url: str | None) -> frozenset[str]:
@@ -314,7 +349,7 @@ def _slug_words(url: str | None) -> frozenset[str]:
 
 def _slug_features(words: _Words, pages: _Pages, urls: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Share of slug words found in each line, and share of each line's words in the slug (-1: no slug)."""
-    cover, share = np.full(len(words.per_line), -1.0), np.full(len(words.per_line), -1.0)
+    cover, share = np.full(len(pages.lines), -1.0), np.full(len(pages.lines), -1.0)
     for (start, end), url in zip(_spans(pages), urls, strict=True):
         slug = _slug_words(url)
         if len(slug) < 2:
@@ -338,8 +373,8 @@ def _stopword_counts(words: _Words, pages: _Pages) -> np.ndarray:
     the first language in sorted order.
     """
     langs = np.fromiter(
-        map(_stopword_languages().get, words.flat, repeat(0)), dtype=np.int64, count=len(words.flat)
-    )
+        map(_stopword_languages().get, words.vocab, repeat(0)), dtype=np.int64, count=len(words.vocab)
+    )[words.ids]
     page = pages.page[words.line]
     hits = np.flatnonzero(langs)
     covered = np.column_stack(
@@ -409,6 +444,31 @@ def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> 
     return np.bincount(np.searchsorted(starts, found, side="right") - 1, minlength=len(starts))
 
 
+# What lower-casing leaves of "İ" (a combining dot after "i"), "ı" and "ſ": the patterns, ignoring
+# case, match these as "i", "i" and "s", unlike their lower-cased forms.
+_CASE_ODDITIES = ("\u0307", "ı", "ſ")
+_FURNITURE_WORD, _MONTH_WORD = 1, 2
+
+
+@lru_cache(maxsize=1 << 16)  # words repeat from batch to batch
+def _word_marks(word: str) -> int:
+    """Return which patterns a lower-cased `\\w+` word can begin a match of, as bits.
+
+    `_FURNITURE_WORD`: `_FURNITURE`; `_MONTH_WORD`: the month-name form of `_DATE` (a match starts
+    at a word boundary with a letter, so with a whole word). A word with a `_CASE_ODDITIES` character
+    gets both: it is searched.
+    """
+    if any(odd in word for odd in _CASE_ODDITIES):
+        return _FURNITURE_WORD | _MONTH_WORD
+    furniture = _FURNITURE_START.fullmatch(word) is not None
+    return _FURNITURE_WORD * furniture | _MONTH_WORD * word.startswith(_MONTHS)
+
+
+def _lines_with(words: _Words, marks: np.ndarray, mark: int, n: int) -> np.ndarray:
+    """Whether each of the `n` lines has a word whose `marks` (by vocabulary entry) include `mark`."""
+    return np.bincount(words.line[(marks & mark)[words.ids] > 0], minlength=n) > 0
+
+
 class _Text(NamedTuple):
     """Lines joined by newlines, where each line starts and ends, and its characters."""
 
@@ -432,7 +492,8 @@ class _Words(NamedTuple):
     flat: list[str]  # all of them, in order
     line: np.ndarray  # the line of each word
     bounds: np.ndarray  # where each line's words start in `flat`, then their number
-    per_line: list[list[str]]
+    vocab: list[str]  # the distinct words
+    ids: np.ndarray  # the index in `vocab` of each word of `flat`
 
 
 def _words(page: _Text) -> _Words:
@@ -447,7 +508,16 @@ def _words(page: _Text) -> _Words:
     counts = _span_counts(word_start, page.starts, page.ends)
     bounds = np.concatenate(([0], np.cumsum(counts)))
     line = np.repeat(np.arange(len(counts)), counts)
-    return _Words(words, line, bounds, [words[a:b] for a, b in pairwise(bounds.tolist())])
+    encoded = pa.array(words, pa.string()).dictionary_encode()
+    ids = encoded.indices.to_numpy().astype(np.int64)
+    return _Words(words, line, bounds, encoded.dictionary.to_pylist(), ids)
+
+
+def _at(positions: np.ndarray, size: int) -> np.ndarray:
+    """A mask of `size` values, true at `positions`."""
+    mask = np.zeros(size, dtype=bool)
+    mask[positions] = True
+    return mask
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -476,11 +546,24 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     triple = np.zeros(len(flags), dtype=bool)
     triple[1:-1] = ((flags[1:-1] & _SEP) > 0) & space[:-2] & space[2:]
     has_triple = _span_counts(triple, starts, ends) > 0
-    n_words = np.fromiter(map(len, words.per_line), dtype=np.int64, count=n)
+    n_words = np.diff(words.bounds)
     # Characters of the lower-cased words: one per `\w` character, but "İ" lower-cases to two.
     word_chars = _span_counts((flags & _WORDCHAR) > 0, starts, ends)
     word_chars += _span_counts(codes == ord("İ"), starts, ends)
-    furniture = _pattern_counts(_FURNITURE, text, starts)
+    marks = np.fromiter(map(_word_marks, words.vocab), dtype=np.int64, count=len(words.vocab))
+    # Only lines with a word that can begin a match are searched, for furniture and dates.
+    furniture = np.zeros(n, dtype=np.int64)
+    for i in np.flatnonzero(_lines_with(words, marks, _FURNITURE_WORD, n)):
+        furniture[i] = len(_FURNITURE.findall(lines[i]))
+    digit = (flags & _DIGIT) > 0  # `\\d` is a subset of `str.isdigit`
+    pair = np.flatnonzero(digit[:-2] & digit[2:]) + 1
+    date_separators = _span_counts(
+        _at(pair[np.isin(codes[pair], _DATE_SEPARATORS)], len(codes)), starts, ends
+    )
+    has_date = np.zeros(n, dtype=bool)
+    maybe_date = (digits > 0) & ((date_separators > 0) | _lines_with(words, marks, _MONTH_WORD, n))
+    for i in np.flatnonzero(maybe_date):
+        has_date[i] = _DATE.search(lines[i]) is not None
     has_copyright = ["©" in line or "copyright" in line.lower() for line in lines]
     separators = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(has_triple):
@@ -510,8 +593,7 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
         sum(_pattern_counts(pattern, text, starts) for pattern in _URL_PARTS) > 0,
         furniture,
         _ratio(furniture, n_words),
-        # Every date has a digit (`\\d` is a subset of `str.isdigit`): search only lines with one.
-        [digits[i] > 0 and _DATE.search(line) is not None for i, line in enumerate(lines)],
+        has_date,
         starts_lower,
     )
     return np.column_stack([np.asarray(column, dtype=np.float64) for column in columns])
@@ -574,7 +656,7 @@ def batch_line_features(pages: Sequence[list[str]], urls: Sequence[str | None]) 
             _page_means(n_words, batch),
             _page_means(terminal, batch),
             _page_means(stop_share, batch),
-            _neighbour_overlap(words.per_line, batch),
+            _neighbour_overlap(words, batch),
             *_slug_features(words, batch, urls),
         ]
     )

@@ -1,0 +1,58 @@
+"""The vectorised line features equal their plain definitions, on any text (Hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_kit.stages import line_features as lf
+
+# Words that begin furniture and date matches, in odd cases ("ſ", "ı", "İ", "K" fold differently
+# from their lower-case forms), and text around them.
+FRAGMENTS = (
+    "share", "Share", "ſhare", "İmage", "IMAGE", "ımage", "log in", "login", "Log", "e-mail", "E-Mail",
+    "email", "sign up", "Sign", "advertising", "Rights Reserved", "Skip", "more", "about us",
+    "İniciar sesión", "Sep. 3, 2020", "ſep 3, 2020", "Jan 12 1999", "JANUARY 5, 2001", "12:30", "3.4.2021",
+    "2021-03-04", "1-2", "1 - 2", "٣:٤٥", "²:³", "a", "the", "news", "is", "of", "Kelvin", "K", "\u0307", ".",
+    "-", ":", "|", "9",
+)  # fmt: skip
+
+lines = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=8).map(
+    lambda parts: " ".join(parts) if len(parts) % 2 else "".join(parts)
+)
+pages = st.lists(st.lists(lines, min_size=1, max_size=6), min_size=1, max_size=4)
+
+
+def _overlap(page_lines: list[list[str]], reach: int = 3) -> list[float]:
+    """The neighbour overlap of every line, as the feature defines it, page by page."""
+    best: list[float] = []
+    for page in page_lines:
+        sets = [frozenset(w.lower() for w in lf._WORD.findall(line)) for line in page]
+        for i, words in enumerate(sets):
+            shares = [
+                len(words & sets[j]) / min(len(words), len(sets[j]))
+                for j in range(max(0, i - reach), min(len(sets), i + reach + 1))
+                if j != i and len(words) >= 3 and len(sets[j]) >= 3
+            ]
+            best.append(max(shares, default=0.0))
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(pages)
+def test_furniture_dates_and_overlap_match_their_definitions(page_lines: list[list[str]]) -> None:
+    features = lf.batch_line_features(page_lines, [None] * len(page_lines))
+    flat = [line for page in page_lines for line in page]
+    column = {name: features[:, i] for i, name in enumerate(lf.LINE_FEATURES)}
+    assert column["n_furniture"].tolist() == [len(lf._FURNITURE.findall(line)) for line in flat]
+    assert column["has_date"].tolist() == [float(lf._DATE.search(line) is not None) for line in flat]
+    assert column["neighbour_overlap"].tolist() == np.float32(_overlap(page_lines)).tolist()
+
+
+def test_odd_cases_still_count() -> None:
+    lines = ["İMAGE ſhare", "ſep 3, 2020 at noon", "Photo by Reuters, all rights reserved"]
+    features = lf.line_features(lines)
+    column = {name: features[:, i] for i, name in enumerate(lf.LINE_FEATURES)}
+    assert column["n_furniture"].tolist() == [2.0, 0.0, 3.0]
+    assert column["has_date"].tolist() == [0.0, 1.0, 0.0]
