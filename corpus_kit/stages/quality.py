@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import cache
+from itertools import chain
 from typing import NamedTuple
 
 import pyarrow as pa
@@ -115,18 +116,22 @@ def _stopword_count(words: list[str], lang: str | None) -> int | None:
 
 def document_signals(text: str, lang: str | None = None) -> Signals:
     """Return the quality signals of one text whose language is `lang` (None if unknown)."""
-    words = _WORD.findall(text)
+    # No word spans a line break (`\\s`), so the text's words are its lines' words in order.
+    raw_lines = text.split("\n")
+    line_words = [_WORD.findall(line) for line in raw_lines]
+    words = list(chain.from_iterable(line_words))
     n_words = len(words)
     symbols = max(text.count("#"), text.count("...") + text.count("…"))
-    lines = [line.strip(_INVISIBLE) for line in text.split("\n")]
-    lines = [line for line in lines if line]
+    # Stripping a line's ends of spaces and zero-width characters leaves its words as they are.
+    stripped = [(line.strip(_INVISIBLE), found) for line, found in zip(raw_lines, line_words, strict=True)]
+    stripped = [(line, found) for line, found in stripped if line]
+    lines = [line for line, _ in stripped]
     repeated = len(lines) - len(set(lines))
     sentence_lines = [line for line in lines if line.endswith(_TERMINAL)]
     sentences = 0
-    for line in lines:
-        ends = len(_SENTENCE_END.findall(line))  # most lines have none: their words need no count
-        if ends and len(_WORD.findall(line)) >= _MIN_SENTENCE_LINE_WORDS:
-            sentences += ends
+    for line, found in stripped:
+        if len(found) >= _MIN_SENTENCE_LINE_WORDS:
+            sentences += len(_SENTENCE_END.findall(line))
     return Signals(
         word_count=n_words,
         sentence_count=sentences,

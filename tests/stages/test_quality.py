@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from corpus_kit import schema
 from corpus_kit.config import QualityConfig
 from corpus_kit.errors import ConfigError
+from corpus_kit.stages import quality as quality_module
 from corpus_kit.stages.line_features import stopwords
 from corpus_kit.stages.normalize import normalize_text
 from corpus_kit.stages.quality import SIGNAL_COLUMNS, Signals, compute_quality_signals, document_signals
@@ -169,3 +170,19 @@ def test_signals_are_in_range_for_any_text(text: str, lang: str | None) -> None:
     assert 0.0 <= signals.terminal_punct_share <= 1.0
     assert signals.symbol_word_ratio >= 0.0 and signals.mean_word_length >= 0.0
     assert signals.stopword_count is None or signals.stopword_count <= signals.word_count
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab 1_.!?\n\t\u200b\u3042,'\"”»)-"), max_size=200))
+def test_words_and_sentences_follow_their_definitions(text: str) -> None:
+    # Words of the whole text; sentence ends counted in stripped lines of at least three words.
+    words = quality_module._WORD.findall(text)
+    lines = [line.strip(quality_module._INVISIBLE) for line in text.split("\n")]
+    sentences = sum(
+        len(quality_module._SENTENCE_END.findall(line))
+        for line in lines
+        if len(quality_module._WORD.findall(line)) >= 3
+    )
+    signals = document_signals(text)
+    assert (signals.word_count, signals.sentence_count) == (len(words), sentences)
+    assert signals.mean_word_length == (sum(map(len, words)) / len(words) if words else 0.0)
