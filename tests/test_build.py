@@ -11,7 +11,7 @@ import pytest
 
 from corpus_kit.builder import build
 from corpus_kit.config import load_config
-from corpus_kit.errors import ReleaseError
+from corpus_kit.errors import ReleaseError, ValidationError
 from corpus_kit.package.manifest import verify_manifest
 from tests.conftest import ROOT, SEEDS, shared_data
 
@@ -157,3 +157,11 @@ def test_many_shards_on_two_workers_give_the_same_release(tmp_path: Path) -> Non
     reasons = one.stats.rejects_by_reason
     assert reasons["exact_duplicate"] > 0 and reasons["near_duplicate"] > 0
     assert one.stats.documents_in == 120
+
+
+def test_a_build_failing_validation_publishes_nothing(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    cfg = load_config(project / "corpus.toml", {"langid.languages": ["de"]})  # the seeds are English
+    with pytest.raises(ValidationError, match="nothing was published"):
+        build(cfg)
+    assert sorted(p.name for p in (project / "dist").iterdir()) == []
