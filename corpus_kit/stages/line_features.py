@@ -349,20 +349,29 @@ def _slug_words(url: str | None) -> frozenset[str]:
 
 def _slug_features(words: _Words, pages: _Pages, urls: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
     """Share of slug words found in each line, and share of each line's words in the slug (-1: no slug)."""
-    cover, share = np.full(len(pages.lines), -1.0), np.full(len(pages.lines), -1.0)
-    for (start, end), url in zip(_spans(pages), urls, strict=True):
-        slug = _slug_words(url)
-        if len(slug) < 2:
-            continue
-        first, last = words.bounds[start], words.bounds[end]
-        in_slug = np.fromiter(map(slug.__contains__, words.flat[first:last]), dtype=bool, count=last - first)
-        hits = np.flatnonzero(in_slug) + first
-        lines = words.line[hits] - start
-        n_words = np.diff(words.bounds[start : end + 1])
-        share[start:end] = _ratio(np.bincount(lines, minlength=end - start), n_words)
-        found = set(zip(lines.tolist(), [words.flat[i] for i in hits.tolist()], strict=True))
-        distinct = np.array([line for line, _ in found], dtype=np.int64)
-        cover[start:end] = np.bincount(distinct, minlength=end - start) / len(slug)
+    n = len(pages.lines)
+    cover, share = np.full(n, -1.0), np.full(n, -1.0)
+    slugs = [_slug_words(url) for url in urls]
+    sizes = np.fromiter(map(len, slugs), dtype=np.int64, count=len(slugs))
+    slugged = np.flatnonzero(sizes >= 2)
+    if not len(slugged) or not len(words.ids):
+        return cover, share
+    # Each (page, slug word of the page) as one number, page * width + word, to look words up in.
+    width = len(words.vocab)
+    index = {word: i for i, word in enumerate(words.vocab)}
+    keys = np.array(
+        sorted(p * width + index[word] for p in slugged.tolist() for word in slugs[p] if word in index),
+        dtype=np.int64,
+    )
+    hits = np.zeros(0, dtype=np.int64)
+    if len(keys):
+        wanted = pages.page[words.line] * width + words.ids
+        hits = np.flatnonzero(keys[np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)] == wanted)
+    lines = np.flatnonzero(np.isin(pages.page, slugged))
+    share[lines] = _ratio(np.bincount(words.line[hits], minlength=n), np.diff(words.bounds))[lines]
+    # Each (line, slug word) once.
+    distinct = np.unique(words.line[hits] * width + words.ids[hits]) // width
+    cover[lines] = np.bincount(distinct, minlength=n)[lines] / sizes[pages.page[lines]]
     return cover, share
 
 
@@ -489,11 +498,10 @@ def _joined(lines: list[str]) -> _Text:
 class _Words(NamedTuple):
     """The lower-cased `\\w+` words of some lines."""
 
-    flat: list[str]  # all of them, in order
-    line: np.ndarray  # the line of each word
-    bounds: np.ndarray  # where each line's words start in `flat`, then their number
     vocab: list[str]  # the distinct words
-    ids: np.ndarray  # the index in `vocab` of each word of `flat`
+    ids: np.ndarray  # all the words, in order, as indices in `vocab`
+    line: np.ndarray  # the line of each word
+    bounds: np.ndarray  # where each line's words start in `ids`, then their number
 
 
 def _words(page: _Text) -> _Words:
@@ -502,15 +510,16 @@ def _words(page: _Text) -> _Words:
     No word contains the newline between lines, so the words of the whole text are those of the
     lines in order, and a line has as many as word characters that follow a non-word character.
     """
-    words = list(map(str.lower, _WORD.findall(page.text)))
+    # Lower-cased once per distinct word: the distinct lower-cased forms are the vocabulary.
+    found = pa.array(_WORD.findall(page.text), pa.string()).dictionary_encode()
+    lowered = pa.array(list(map(str.lower, found.dictionary.to_pylist())), pa.string()).dictionary_encode()
+    ids = lowered.indices.to_numpy().astype(np.int64)[found.indices.to_numpy()]
     is_word = (page.flags & _WORDCHAR) > 0
     word_start = is_word & np.concatenate(([True], ~is_word[:-1]))
     counts = _span_counts(word_start, page.starts, page.ends)
     bounds = np.concatenate(([0], np.cumsum(counts)))
     line = np.repeat(np.arange(len(counts)), counts)
-    encoded = pa.array(words, pa.string()).dictionary_encode()
-    ids = encoded.indices.to_numpy().astype(np.int64)
-    return _Words(words, line, bounds, encoded.dictionary.to_pylist(), ids)
+    return _Words(lowered.dictionary.to_pylist(), ids, line, bounds)
 
 
 def _at(positions: np.ndarray, size: int) -> np.ndarray:
