@@ -12,14 +12,12 @@ import json
 import logging
 import resource
 import shutil
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -48,8 +46,6 @@ from corpus_kit.stages.splits import assign_splits
 from corpus_kit.tables import set_column
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 _KEYS_ROW_GROUP = 8192  # rows per row group of the work folder's dedup keys file
 _EXACT_COPY = "exact_copy"  # work column: a duplicate's text is an exact copy of its keeper's
@@ -239,18 +235,11 @@ def _stats(parts: list[Part], rejects: list[Reject], documents_in: int) -> dict[
     }
 
 
-def _after(event: threading.Event, func: Callable[..., T], *args: Any) -> T:
-    """Return `func(*args)` once `event` is set."""
-    event.wait()
-    return func(*args)
-
-
-def _validate(parts: list[Part], cfg: BuildConfig, own_languages: bool, on_facts: Callable[[], object]):
+def _validate(parts: list[Part], cfg: BuildConfig, own_languages: bool):
     """Validate the release rows split by split, reading Parquet parts in chunks.
 
     `own_languages`: the `lang` column is this build's language stage's on the release text, so the
-    language check reads it instead of detecting again. `on_facts` is called when validation's
-    worker processes are done (see `validate_splits`).
+    language check reads it instead of detecting again.
     """
     from corpus_kit.validation import params_from_config, validate_splits
     from corpus_kit.validation.context import LanguageLabels
@@ -265,33 +254,24 @@ def _validate(parts: list[Part], cfg: BuildConfig, own_languages: bool, on_facts
     params = params_from_config(cfg)
     labels = [LanguageLabels("text", "lang", cfg.langid)] if own_languages else []
     return validate_splits(
-        splits,
-        cfg.validate.suite,
-        params=params,
-        workers=cfg.engine.workers,
-        labels=labels,
-        on_facts=on_facts,
+        splits, cfg.validate.suite, params=params, workers=cfg.engine.workers, labels=labels
     )
 
 
-@dataclass
-class _ReleaseData:
-    """What writing a release's data files found: the splits written, the changelog entry, seconds."""
-
-    splits: tuple[SplitInfo, ...]
-    entry: str
-    seconds: float
-
-
-def _write_release_data(
-    staged: Path, parts: list[Part], keys: pa.Table | Path, rejects: list[Reject], cfg: BuildConfig
-) -> _ReleaseData:
-    """Write the release's data files to `staged`: splits, dedup index, rejects and CHANGELOG.md."""
+def _write_release(
+    staged: Path,
+    parts: list[Part],
+    keys: pa.Table | Path,
+    rejects: list[Reject],
+    cfg: BuildConfig,
+    stats: dict,
+    report,
+) -> ReleaseStats:
     from corpus_kit.package.dedup_index import write_dedup_index
 
-    start = time.perf_counter()
     written = write_splits((_load(p) for p in parts), staged, cfg.splits.ratios, cfg.package)
     splits = tuple(SplitInfo(name, tuple(files), n, b) for name, (files, n, b) in written.items())
+    release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **stats)
     write_dedup_index(keys, staged / "dedup_index.parquet")
     rows = rejects_table(sorted(rejects, key=lambda r: (r.source, r.record, r.reason))).to_pylist()
     write_text_atomic(staged / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
@@ -303,15 +283,7 @@ def _write_release_data(
         staged / "CHANGELOG.md",
         f"# Changelog of {cfg.dataset.name}\n\n{entry}" + earlier.partition("\n\n")[2],
     )
-    return _ReleaseData(splits, entry, time.perf_counter() - start)
-
-
-def _write_release_card(
-    staged: Path, data: _ReleaseData, cfg: BuildConfig, stats: dict, report
-) -> ReleaseStats:
-    """Write the dataset card (with the validation summary) and the manifest of the staged release."""
-    release_stats = ReleaseStats(splits=data.splits, validation=tuple(report.summary()), **stats)
-    write_text_atomic(staged / "README.md", render_card(cfg, release_stats, data.entry))
+    write_text_atomic(staged / "README.md", render_card(cfg, release_stats, entry))
     write_manifest(staged, _manifest_fields(cfg))
     return release_stats
 
@@ -504,33 +476,25 @@ def package_release(
     staged = output / f".staged-{cfg.dataset.name}-{cfg.dataset.version}"
     shutil.rmtree(staged, ignore_errors=True)
     kept = _rows(parts)
+    report = _validate(parts, cfg, own_languages)
+    stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds))
+    if report.error:
+        raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")
+    if not report.success:
+        suite = cfg.validate.suite
+        raise ValidationError(
+            f"the dataset failed the {suite!r} suite; nothing was published\n{report.format_table()}"
+        )
+    start = time.perf_counter()
     try:
         staged.mkdir(parents=True)
-        # The data files are written (mostly Arrow, off the GIL) while GX checks the rows in this
-        # process: after validation's worker processes are done, so their memory is not added to
-        # the writer's. The release is published only if the rows pass.
-        facts = threading.Event()
-        with ThreadPoolExecutor(1) as writer:
-            writing = writer.submit(_after, facts, _write_release_data, staged, parts, keys, rejects, cfg)
-            try:
-                report = _validate(parts, cfg, own_languages, facts.set)
-            finally:
-                facts.set()
-            data = writing.result()
-        stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds))
-        if report.error:
-            raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")
-        if not report.success:
-            suite = cfg.validate.suite
-            raise ValidationError(
-                f"the dataset failed the {suite!r} suite; nothing was published\n{report.format_table()}"
-            )
-        start = time.perf_counter()
-        stats = _write_release_card(staged, data, cfg, _stats(parts, rejects, documents_in), report)
+        stats = _write_release(
+            staged, parts, keys, rejects, cfg, _stats(parts, rejects, documents_in), report
+        )
         created = releases.commit_release(staged, final)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-    stages.append(StageSummary("package", kept, kept, {}, data.seconds + time.perf_counter() - start))
+    stages.append(StageSummary("package", kept, kept, {}, time.perf_counter() - start))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result = BuildReport(final, created, stats, stages, report, peak)

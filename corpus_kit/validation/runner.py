@@ -15,7 +15,7 @@ import dataclasses
 import gc
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,7 +136,6 @@ def validate_splits(
     batch_rows: int = BATCH_ROWS,
     workers: int = 0,
     labels: Sequence[LanguageLabels] = (),
-    on_facts: Callable[[], object] | None = None,
 ) -> ValidationReport:
     """Validate every split with `suite`, and the splits together with its cross-split expectations.
 
@@ -147,7 +146,6 @@ def validate_splits(
     runs once on the whole split, read with only the columns it names. `params` replaces suite
     values the suite marks as parameters (e.g. `{"languages": ["en"]}`). `labels` are language labels
     the caller's own language stage computed (see `LanguageLabels`), read instead of detected again.
-    `on_facts` is called once the worker processes are done, before GX runs in this process.
     """
     from corpus_kit.validation.context import compute_context, use_context
 
@@ -161,8 +159,6 @@ def validate_splits(
     rows = min(batch_rows, CONTEXT_ROWS)
     facts = compute_context(splits, loaded.expectations, bounds, rows, worker_count(workers), labels)
     in_workers = facts.seconds - (time.perf_counter() - start)  # beyond this process's own time
-    if on_facts is not None:
-        on_facts()
     plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]))
     with use_context(facts), stage_bar("validate: expectations (Great Expectations)", start_row) as bar:
         for split, source in splits.items():
