@@ -39,9 +39,9 @@ _URL_PARTS = (
     re.compile(r"\.(?:(?<=www\.)|(?:com|org|net|html?)\b)", re.IGNORECASE),
     re.compile(r"@(?<=\w@)\w"),
 )
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # The lookahead only lists the characters a match can start with: it changes no match, but lets
 # the scan give up early at most positions.
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DATE = re.compile(
     r"\b(?=[\djfmasond])(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
     rf"(?:{'|'.join(_MONTHS)})[a-z]*\.? \d{{1,2}},? \d{{4}}|\d{{1,2}}:\d{{2}})",
@@ -100,6 +100,7 @@ def _first_words(term: str) -> list[str]:
 _FURNITURE_START = re.compile(
     "|".join(word for term in _FURNITURE_TERMS for word in _first_words(term)), re.IGNORECASE
 )
+
 LINE_FEATURES: tuple[str, ...] = (
     "log_chars",
     "n_words",
@@ -331,8 +332,8 @@ def _neighbour_overlap(words: _Words, pages: _Pages, reach: int = 3) -> np.ndarr
         shared = np.bincount(line[found], minlength=n)
         i = np.arange(n - distance)
         j = i + distance
-        i = i[(j < ends[i]) & (sizes[i] >= 3) & (sizes[j] >= 3)]
-        j = i + distance
+        both = (j < ends[i]) & (sizes[i] >= 3) & (sizes[j] >= 3)
+        i, j = i[both], j[both]
         share = shared[i] / np.minimum(sizes[i], sizes[j])
         best[i] = np.maximum(best[i], share)
         best[j] = np.maximum(best[j], share)
@@ -564,7 +565,7 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     furniture = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(_lines_with(words, marks, _FURNITURE_WORD, n)):
         furniture[i] = len(_FURNITURE.findall(lines[i]))
-    digit = (flags & _DIGIT) > 0  # `\\d` is a subset of `str.isdigit`
+    digit = (flags & _DIGIT) > 0  # `\d` is a subset of `str.isdigit`
     pair = np.flatnonzero(digit[:-2] & digit[2:]) + 1
     date_separators = _span_counts(
         _at(pair[np.isin(codes[pair], _DATE_SEPARATORS)], len(codes)), starts, ends

@@ -116,7 +116,7 @@ def _stopword_count(words: list[str], lang: str | None) -> int | None:
 
 def document_signals(text: str, lang: str | None = None) -> Signals:
     """Return the quality signals of one text whose language is `lang` (None if unknown)."""
-    # No word spans a line break (`\\s`), so the text's words are its lines' words in order.
+    # No word spans a line break (`\s`), so the text's words are its lines' words in order.
     raw_lines = text.split("\n")
     line_words = [_WORD.findall(line) for line in raw_lines]
     words = list(chain.from_iterable(line_words))
