@@ -273,12 +273,12 @@ def _second_pass(chunk: _Chunk) -> dict[str, Any]:
         )
     for column, cfg, allowed in needs.languages:
         labels = needs.label_column(column, cfg)
-        check, values = (
-            (checks.outside_languages, (texts[column], cfg))
-            if labels is None
-            else (checks.labels_outside, (table.column(labels).to_pylist(),))
-        )
-        flags[(LANGUAGE, column, cfg, allowed)] = _attempt(errors, [LANGUAGE], check, *values, allowed)
+        if labels is None:
+            found = _attempt(errors, [LANGUAGE], checks.outside_languages, texts[column], cfg, allowed)
+        else:
+            known = table.column(labels).to_pylist()
+            found = _attempt(errors, [LANGUAGE], checks.labels_outside, known, allowed)
+        flags[(LANGUAGE, column, cfg, allowed)] = found
     return {
         "flags": flags,
         "errors": errors,
