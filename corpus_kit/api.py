@@ -10,7 +10,7 @@ import pyarrow as pa
 from corpus_kit import schema
 from corpus_kit.builder import BuildReport, build, package_table
 from corpus_kit.config import BuildConfig, DedupConfig, LangidConfig, LoaderConfig
-from corpus_kit.ingest import IngestBatch, ingest_records
+from corpus_kit.ingest import IngestBatch, extract_html_rows, ingest_records
 from corpus_kit.loaders import read_inputs
 from corpus_kit.package.diff import ReleaseDiff, diff_releases
 from corpus_kit.stages.normalize import normalize
@@ -39,10 +39,13 @@ def ingest(
 
 
 def clean(table: pa.Table, cfg: BuildConfig | None = None) -> pa.Table:
-    """Normalize `text` and remove boilerplate lines (template lines, then the line classifier)."""
+    """Normalize `text` and remove boilerplate lines (template lines, then the line classifier).
+
+    Rows without `text` are read from their `html` (visible lines, scored by the HTML model).
+    """
     from corpus_kit.stages.boilerplate import clean_table
 
-    return clean_table(normalize(table), (cfg or BuildConfig()).boilerplate)
+    return clean_table(normalize(extract_html_rows(table)), (cfg or BuildConfig()).boilerplate)
 
 
 def detect_language(table: pa.Table, cfg: LangidConfig | None = None) -> pa.Table:

@@ -180,16 +180,24 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _single_stage(args: argparse.Namespace) -> int:
+    from corpus_kit.errors import SchemaError
     from corpus_kit.table_io import read_table, write_table
 
     cfg = _config(args)
-    table = read_table(args.input)
-    if args.command == "clean":
-        table = api.clean(table, cfg)
+    if args.command == "clean":  # `text`, or `html` for web pages
+        table = read_table(args.input, required=("id",))
+        if not {"text", "html"} & set(table.column_names):
+            raise SchemaError(
+                f"{args.input}: missing column 'text' (or 'html'); columns are {table.column_names}"
+            )
+        try:
+            table = api.clean(table, cfg)
+        except SchemaError as err:
+            raise SchemaError(f"{args.input}: {err}") from err
     elif args.command == "langid":
-        table = api.detect_language(table, cfg.langid)
+        table = api.detect_language(read_table(args.input), cfg.langid)
     else:
-        table = api.deduplicate(table, cfg.dedup)
+        table = api.deduplicate(read_table(args.input), cfg.dedup)
     write_table(table, args.output)
     print(f"{args.output}: {table.num_rows:,} rows")
     return ExitCode.OK

@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pyarrow as pa
 
 from corpus_kit import schema
+from corpus_kit.errors import SchemaError
 from corpus_kit.loaders.base import Record, Reject
 from corpus_kit.stages.normalize import normalize_text
+from corpus_kit.tables import set_column
 
 
 @dataclass
@@ -30,9 +33,14 @@ class IngestBatch:
         return rejects_table(self.rejects)
 
 
-#: Text of a record after extraction and normalization ("" when none), the reason detail when
-#: HTML gave no main text, and the normalized title.
-Prepared = tuple[str, str | None, str | None]
+class Prepared(NamedTuple):
+    """A record after extraction and normalization."""
+
+    text: str  # "" when there is none
+    problem: str | None  # why an HTML page gave no text
+    title: str | None
+    main_text_share: list[float] | None  # HTML pages: per line of `text` (`html_lines.main_text_shares`)
+
 
 #: Records per `prepare_records` call: small enough that slow HTML pages spread over the workers.
 PREPARE_CHUNK = 64
@@ -45,18 +53,53 @@ OrderedMap = Callable[
 
 def prepare_records(records: list[Record]) -> list[Prepared]:
     """Extract (HTML) and normalize the text and title of each record: the costly, per-record part."""
-    from corpus_kit.loaders.html import extract_main_text
-
     prepared: list[Prepared] = []
     for item in records:
-        problem = None
-        raw = item.text
-        if raw is None:
-            raw = extract_main_text(item.html or "", item.url)
-            problem = None if raw else "no main text found in the HTML"
-        title = normalize_text(item.title) if item.title else None
-        prepared.append((normalize_text(raw) if raw else "", problem, title or None))
+        title = (normalize_text(item.title) or None) if item.title else None
+        if item.text is not None:
+            prepared.append(Prepared(normalize_text(item.text), None, title, None))
+        else:
+            prepared.append(_prepare_html(item.html or "", item.url, title))
     return prepared
+
+
+def _prepare_html(page: str, url: str | None, title: str | None) -> Prepared:
+    """The page's visible lines, each with its share in trafilatura's main text (0 where it found none)."""
+    from corpus_kit.loaders.html import extract_main_text
+    from corpus_kit.loaders.html_lines import main_text_shares, visible_lines
+
+    text = normalize_text("\n".join(visible_lines(page)))
+    if not text:
+        return Prepared("", "no visible text in the HTML", title, None)
+    main_text = extract_main_text(page, url)
+    return Prepared(
+        text, None, title, main_text_shares(text.split("\n"), main_text and normalize_text(main_text))
+    )
+
+
+def extract_html_rows(table: pa.Table) -> pa.Table:
+    """Give rows of `table` without `text` the text of their `html` (the HTML path of ingest).
+
+    Such rows get the page's visible lines as `text` and their `main_text_share`; the other rows
+    keep theirs. A row with neither text nor html is a `SchemaError` naming its id.
+    """
+    texts = table.column("text").to_pylist() if "text" in table.column_names else [None] * table.num_rows
+    pages = table.column("html").to_pylist() if "html" in table.column_names else [None] * table.num_rows
+    if all(text is not None for text in texts):
+        return table
+    urls = table.column("url").to_pylist() if "url" in table.column_names else [None] * table.num_rows
+    if "main_text_share" in table.column_names:
+        shares = table.column("main_text_share").to_pylist()
+    else:
+        shares = [None] * table.num_rows
+    ids = table.column("id").to_pylist()
+    for row, (text, page) in enumerate(zip(texts, pages, strict=True)):
+        if text is None:
+            if page is None:
+                raise SchemaError(f"document {ids[row]!r} has neither text nor html")
+            texts[row], _, _, shares[row] = _prepare_html(page, urls[row], None)
+    table = set_column(table, "text", pa.array(texts, pa.string()))
+    return set_column(table, "main_text_share", pa.array(shares, pa.list_(pa.float32())))
 
 
 def _record_chunks(
@@ -101,7 +144,7 @@ def ingest_records(
             if isinstance(item, Reject):
                 rejects.append(item)
                 continue
-            text, problem, title = next(results)
+            text, problem, title, shares = next(results)
             doc_id = item.id or f"{item.source}#{item.record}"
             if doc_id in seen:
                 rejects.append(
@@ -122,6 +165,7 @@ def ingest_records(
                     "record": item.record,
                     "url": item.url,
                     "title": title,
+                    "main_text_share": shares,
                 }
             )
             if len(rows) >= batch_size:

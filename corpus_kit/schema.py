@@ -68,6 +68,9 @@ INGESTED = pa.schema(
         pa.field("record", pa.int64(), nullable=False),  # line number, row or byte offset in source
         pa.field("url", pa.string()),
         pa.field("title", pa.string()),
+        # HTML pages only: per line of `text`, the share of its words in trafilatura's main text
+        # (loaders/html_lines.py), read by the cleaner's HTML model; not part of a release.
+        pa.field("main_text_share", pa.list_(pa.float32())),
     ]
 )
 
@@ -95,7 +98,7 @@ DOCUMENT = pa.schema(
 )
 
 #: Columns of a published release, in order.
-RELEASE = DOCUMENT
+RELEASE = pa.schema([f for f in DOCUMENT if f.name != "main_text_share"])
 
 REJECT = pa.schema(
     [

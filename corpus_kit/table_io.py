@@ -40,13 +40,23 @@ def read_table(path: str | Path, required: tuple[str, ...] = ("id", "text")) -> 
             opener = gzip.open if kind == ".jsonl.gz" else open
             with opener(path, "rt", encoding="utf-8") as stream:
                 rows = [json.loads(line) for line in stream if line.strip()]
-            table = pa.Table.from_pylist(rows)
+            table = _rows_table(path, rows)
     except (OSError, ValueError, pa.ArrowException) as err:
         raise InputError(f"{path}: cannot read: {err}") from err
     missing = [c for c in required if c not in table.column_names]
     if missing:
         raise SchemaError(f"{path}: missing column(s) {missing}; columns are {table.column_names}")
     return table
+
+
+def _rows_table(path: Path, rows: list) -> pa.Table:
+    """A table of JSON objects with a column for every key of any row (missing values are null)."""
+    keys: dict[str, None] = {}
+    for number, row in enumerate(rows, 1):
+        if not isinstance(row, dict):
+            raise InputError(f"{path}: record {number} is not a JSON object")
+        keys.update(dict.fromkeys(row))
+    return pa.table({key: pa.array([row.get(key) for row in rows]) for key in keys})
 
 
 def write_table(table: pa.Table, path: str | Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from corpus_kit.cli import main
 from tests.conftest import SEEDS
+from tests.loaders.test_html import MAIN_TEXT, PAGE
 
 
 @pytest.fixture
@@ -111,6 +112,29 @@ def test_single_stage_commands_keep_columns(seeds_dir: Path) -> None:
     release = pq.read_table("rel/staged/1.0.0/data/train-00000-of-00001.parquet")
     assert release.column("id").to_pylist() == [r["id"] for r in dedup]
     assert release.column("source").to_pylist() == ["dedup.parquet", "dedup.parquet"]
+
+
+def test_clean_reads_html_rows_and_names_a_row_with_neither(
+    seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {"id": "page", "html": PAGE, "url": "https://www.dw.com/en/an-important-ally/a-18189410"},
+        {"id": "seed", "text": (seeds_dir / "001_66b4bbf42a475dd1.txt").read_text(encoding="utf-8")},
+    ]
+    Path("in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert main(["-q", "clean", "--input", "in.jsonl", "--output", "out.jsonl"]) == 0
+    page, seed = [json.loads(x) for x in Path("out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert page["text"] == "\n".join(MAIN_TEXT)
+    assert [line["text"] for line in page["removed_lines"]][:2] == ["Skip to content", "Skip to main menu"]
+    assert page["main_text_share"] == [0.0, 0.0, 1.0, 1.0, 1.0, 0.0]
+    assert seed["main_text_share"] is None and seed["text"].startswith("An important ally")
+
+    Path("bad.jsonl").write_text(json.dumps({"id": "x7", "url": "u", "text": None}) + "\n", encoding="utf-8")
+    assert main(["-q", "clean", "--input", "bad.jsonl", "--output", "out.jsonl"]) == 2
+    assert "bad.jsonl: document 'x7' has neither text nor html" in capsys.readouterr().err
+    Path("none.jsonl").write_text(json.dumps({"id": "x7", "url": "u"}) + "\n", encoding="utf-8")
+    assert main(["-q", "clean", "--input", "none.jsonl", "--output", "out.jsonl"]) == 2
+    assert "none.jsonl: missing column 'text' (or 'html')" in capsys.readouterr().err
 
 
 def test_package_needs_pipeline_columns(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,11 +29,13 @@ import pyarrow as pa
 
 from corpus_kit import schema
 from corpus_kit.config import BoilerplateConfig
+from corpus_kit.errors import SchemaError
 from corpus_kit.stages.line_features import (
     MODELS_DIR,
     batch_context_features,
     batch_line_features,
     main_block,
+    main_text_features,
 )
 from corpus_kit.stages.template_lines import (
     TemplateLines,
@@ -45,7 +47,11 @@ from corpus_kit.stages.template_lines import (
 from corpus_kit.tables import set_column
 
 MODEL_FILE = "boilerplate.json"
+#: The model for lines of HTML pages, which also reads their share in the extracted main text.
+HTML_MODEL_FILE = "boilerplate_html.json"
 _HEADING_MAX_WORDS = 15
+#: A line of an HTML page whose share in the extracted main text reaches this was kept by the extractor.
+_EXTRACTED = 0.5
 # Rows per tree traversal step: (rows, trees) index arrays of this size stay in the CPU cache.
 _PREDICT_ROWS = 256
 # Lines whose features are computed together: enough to spread NumPy's per-call cost thin, few
@@ -188,9 +194,9 @@ class _Model:
 
 
 @cache
-def _model() -> _Model:
-    """Load the bundled classifier once per process."""
-    data = json.loads((MODELS_DIR / MODEL_FILE).read_text(encoding="utf-8"))
+def _model(name: str = MODEL_FILE) -> _Model:
+    """Load a bundled classifier (`MODEL_FILE` or `HTML_MODEL_FILE`) once per process."""
+    data = json.loads((MODELS_DIR / name).read_text(encoding="utf-8"))
     return _Model(_Trees.from_json(data["first_pass"]), _Trees.from_json(data["second_pass"]))
 
 
@@ -199,15 +205,29 @@ def content_probabilities(lines: list[str], url: str | None = None) -> np.ndarra
     return page_probabilities([lines], [url])[0]
 
 
-def page_probabilities(pages: Sequence[list[str]], urls: Sequence[str | None]) -> list[np.ndarray]:
-    """Return `content_probabilities` of each page, computed for the lines of many pages at once."""
+def page_probabilities(
+    pages: Sequence[list[str]],
+    urls: Sequence[str | None],
+    shares: Sequence[np.ndarray | None] | None = None,
+) -> list[np.ndarray]:
+    """Return `content_probabilities` of each page, computed for the lines of many pages at once.
+
+    A page with `shares` (its lines' shares in the HTML extractor's main text, see
+    `loaders.html_lines`) is scored by the HTML model, which reads them too.
+    """
+    shares = shares if shares is not None else [None] * len(pages)
     probs = [np.zeros(0)] * len(pages)
-    for batch in _line_batches(pages):
-        chosen = [pages[i] for i in batch]
-        found = _batch_probabilities(chosen, [urls[i] for i in batch])
-        ends = np.cumsum([len(page) for page in chosen])
-        for i, part in zip(batch, np.split(found, ends[:-1]), strict=True):
-            probs[i] = part
+    for html in (False, True):
+        members = [i for i, share in enumerate(shares) if (share is not None) == html]
+        for batch in _line_batches([pages[i] for i in members]):
+            chosen = [members[k] for k in batch]
+            lines = [pages[i] for i in chosen]
+            found = _batch_probabilities(
+                lines, [urls[i] for i in chosen], [shares[i] for i in chosen] if html else None
+            )
+            ends = np.cumsum([len(page) for page in lines])
+            for i, part in zip(chosen, np.split(found, ends[:-1]), strict=True):
+                probs[i] = part
     return probs
 
 
@@ -226,10 +246,16 @@ def _line_batches(pages: Sequence[list[str]]) -> Iterator[list[int]]:
         yield batch
 
 
-def _batch_probabilities(pages: list[list[str]], urls: list[str | None]) -> np.ndarray:
+def _batch_probabilities(
+    pages: list[list[str]], urls: list[str | None], shares: list[np.ndarray] | None
+) -> np.ndarray:
     """Content probabilities of all lines of `pages` (each with at least one line), in order."""
-    model = _model()
     base = batch_line_features(pages, urls)
+    if shares is None:
+        model = _model()
+    else:
+        model = _model(HTML_MODEL_FILE)
+        base = np.hstack([base, main_text_features(shares)])
     first = model.first_pass.predict(base)
     return model.second_pass.predict(np.hstack([base, batch_context_features(first, pages)]))
 
@@ -262,7 +288,9 @@ def _is_heading(line: str) -> bool:
     return 0 < len(line.split()) <= _HEADING_MAX_WORDS and not line.endswith((".", ",", ";", ":", "…"))
 
 
-def keep_decisions(lines: list[str], probs: np.ndarray, cfg: BoilerplateConfig) -> np.ndarray:
+def keep_decisions(
+    lines: list[str], probs: np.ndarray, cfg: BoilerplateConfig, shares: np.ndarray | None = None
+) -> np.ndarray:
     """Return which of the non-blank `lines` the model keeps, given their content probabilities.
 
     A line is kept when its probability reaches `cfg.threshold`. A heading right before a kept
@@ -272,6 +300,7 @@ def keep_decisions(lines: list[str], probs: np.ndarray, cfg: BoilerplateConfig) 
     above `cfg.core_threshold`, weighted by length); when at least `cfg.tail_gap` lines after it
     are removed, everything from the first of them on goes too. What follows an article and is
     broken up by boilerplate is teasers, related links and comments, however well written.
+    On an HTML page (`shares` given), the tail cut spares the lines the main-text extractor kept.
     """
     base = probs >= cfg.threshold
     keep = base.copy()
@@ -284,7 +313,10 @@ def keep_decisions(lines: list[str], probs: np.ndarray, cfg: BoilerplateConfig) 
         _, end = main_block((probs - cfg.core_threshold) * np.sqrt(chars))
         removed_after = np.flatnonzero(~base[end:]) + end
         if end and len(removed_after) >= cfg.tail_gap:
-            keep[removed_after[0] :] = False
+            cut = np.arange(len(lines)) >= removed_after[0]
+            if shares is not None:
+                cut &= shares < _EXTRACTED
+            keep[cut] = False
     return keep
 
 
@@ -303,10 +335,14 @@ def _split(text: str) -> _Text:
 
 
 def _decide(
-    text: _Text, probs: np.ndarray, cfg: BoilerplateConfig, template: frozenset[int] | None
+    text: _Text,
+    probs: np.ndarray,
+    cfg: BoilerplateConfig,
+    template: frozenset[int] | None,
+    shares: np.ndarray | None = None,
 ) -> tuple[list[int], list[tuple[int, str, str, float | None]]]:
     """Return the indices of the kept lines and the removed lines, given the content probabilities."""
-    keep = keep_decisions(text.content, probs, cfg)
+    keep = keep_decisions(text.content, probs, cfg, shares)
     kept: list[int] = []
     removed: list[tuple[int, str, str, float | None]] = []
     kinds = iter(_kinds([line for line, is_kept in zip(text.content, keep, strict=True) if not is_kept]))
@@ -366,7 +402,8 @@ def remove_boilerplate(
 ) -> pa.Table:
     """Replace `text` by its kept lines; fill `removed_lines` and `n_chars`.
 
-    Reads `text` and, for template lines, `url` and `source`. Reasons: `template_line`, rule
+    Reads `text`, `main_text_share` when present (rows that have it are scored by the HTML
+    model) and, for template lines, `url` and `source`. Reasons: `template_line`, rule
     reasons (`nav_menu`, `caption`) and model reasons (see the module docstring).
     """
     texts = table.column("text").to_pylist()
@@ -379,16 +416,33 @@ def remove_boilerplate(
     urls = table.column("url").to_pylist() if "url" in table.column_names else [None] * len(texts)
     sources = table.column("source").to_pylist() if "source" in table.column_names else [None] * len(texts)
     splits = [_split(text) for text in texts]
-    probs = page_probabilities([split.content for split in splits], urls)
+    shares = _content_shares(table, splits)
+    probs = page_probabilities([split.content for split in splits], urls, shares)
     cleaned, removed_lines = [], []
-    for split, page_probs, url, source in zip(splits, probs, urls, sources, strict=True):
+    for split, page_probs, page_shares, url, source in zip(splits, probs, shares, urls, sources, strict=True):
         template = templates.for_site(site_of(url, source)) if templates is not None else None
-        kept, removed = _decide(split, page_probs, cfg, template)
+        kept, removed = _decide(split, page_probs, cfg, template, page_shares)
         cleaned.append(_join_kept(split.lines, kept))
         removed_lines.append([{"line": i, "text": t, "reason": r, "score": s} for i, t, r, s in removed])
     table = set_column(table, "text", pa.array(cleaned, pa.string()))
     table = set_column(table, "removed_lines", pa.array(removed_lines, pa.list_(schema.REMOVED_LINE)))
     return set_column(table, "n_chars", pa.array([len(t) for t in cleaned], pa.int64()))
+
+
+def _content_shares(table: pa.Table, splits: list[_Text]) -> list[np.ndarray | None]:
+    """The `main_text_share` of each row's non-blank lines (None for rows without one)."""
+    if "main_text_share" not in table.column_names:
+        return [None] * len(splits)
+    shares = []
+    ids = table.column("id").to_pylist() if "id" in table.column_names else range(table.num_rows)
+    for split, row, doc_id in zip(splits, table.column("main_text_share").to_pylist(), ids, strict=True):
+        if row is not None and len(row) != len(split.lines):
+            raise SchemaError(
+                f"document {doc_id!r}: main_text_share has {len(row)} values "
+                f"for {len(split.lines)} lines of text"
+            )
+        shares.append(None if row is None else np.asarray(row, dtype=np.float32)[split.indices])
+    return shares
 
 
 def clean_table(table: pa.Table, cfg: BoilerplateConfig) -> pa.Table:

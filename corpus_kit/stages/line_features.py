@@ -693,6 +693,27 @@ def _main_blocks(gain: np.ndarray, pages: _Pages) -> tuple[np.ndarray, np.ndarra
     return spans[pages.page, 0], spans[pages.page, 1]
 
 
+#: First-pass features the HTML model adds (`main_text_features`).
+MAIN_TEXT_FEATURES: tuple[str, ...] = ("main_share", "main_share_prev", "main_share_next", "main_share_page")
+
+
+def main_text_features(shares: Sequence[np.ndarray]) -> np.ndarray:
+    """Return the `MAIN_TEXT_FEATURES` of several pages' lines, their rows in page order.
+
+    `shares` holds, per page, each non-blank line's share in the extractor's main text
+    (`loaders.html_lines.main_text_shares`), read as float32 the way the schema stores it.
+    """
+    columns = []
+    for page in shares:
+        share = np.asarray(page, dtype=np.float32).astype(np.float64)
+        before = np.concatenate([[0.0], share[:-1]])
+        after = np.concatenate([share[1:], [0.0]])
+        columns.append(
+            np.column_stack([share, before, after, np.full(len(share), share.mean() if len(share) else 0.0)])
+        )
+    return np.vstack(columns) if columns else np.zeros((0, len(MAIN_TEXT_FEATURES)))
+
+
 def context_features(first_pass: np.ndarray, lines: list[str]) -> np.ndarray:
     """Return the second-pass features (columns `CONTEXT_FEATURES`) from first-pass probabilities.
 

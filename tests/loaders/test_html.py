@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus_kit import schema
-from corpus_kit.config import LoaderConfig
+from corpus_kit.config import BoilerplateConfig, LoaderConfig
 from corpus_kit.errors import InputError
 from corpus_kit.ingest import ingest_records
 from corpus_kit.loaders import read_inputs
@@ -27,6 +27,7 @@ from corpus_kit.loaders.html import (
     page_title,
     read_html_file,
 )
+from corpus_kit.stages.boilerplate import clean_table
 from tests.conftest import SEEDS, shared_data
 
 # Two paragraphs of seeds/001 (a DW interview), as the body of a small hand-made page.
@@ -164,15 +165,25 @@ def test_html_files_through_ingest(tmp_path: Path) -> None:
         "<html><body><script>x()</script></body></html>", encoding="utf-8"
     )
     (batch,) = ingest_records(read_inputs(["web"], LoaderConfig(), tmp_path))
+    # All visible lines; trafilatura's main text is their shares, for the cleaner's HTML model.
+    footer = "© 2015 Deutsche Welle | Legal notice | Contact"
     assert batch.table.to_pylist() == [
         {
             "id": "news/ally",
-            "text": "\n".join(MAIN_TEXT),
+            "text": "\n".join(["Skip to content", "Skip to main menu", *MAIN_TEXT, footer]),
             "source": "web/news/ally.html",
             "record": 0,
             "url": "https://www.dw.com/en/an-important-ally/a-18189410",
             "title": "An important ally & a rival",
+            "main_text_share": [0.0, 0.0, 1.0, 1.0, 1.0, 0.0],
         }
+    ]
+    cleaned = clean_table(batch.table, BoilerplateConfig()).to_pylist()[0]
+    assert cleaned["text"] == "\n".join(MAIN_TEXT)
+    assert [(line["line"], line["text"]) for line in cleaned["removed_lines"]] == [
+        (0, "Skip to content"),
+        (1, "Skip to main menu"),
+        (5, footer),
     ]
     assert [(r.source, r.reason, r.id) for r in batch.rejects] == [
         ("web/news/blank.htm", schema.REJECT_NO_CONTENT, "news/blank")
