@@ -223,6 +223,15 @@ def test_per_page_sums_of_a_batch_round_as_each_page_alone() -> None:
         assert compute(values, batch).tobytes() == alone.tobytes()
 
 
+def _evaluation_pages(source: str, n: int) -> list[dict]:
+    """The first `n` pages of a source of the shared boilerplate data (skip the test without it)."""
+    data = SHARED / "data" / "boilerplate" / f"{source}.jsonl.gz"
+    if not data.exists():
+        pytest.skip("the shared evaluation data (../shared/data) is not available")
+    with gzip.open(data, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh][:n]
+
+
 def _load_scorer():
     path = SHARED / "bench" / "score_boilerplate.py"
     spec = importlib.util.spec_from_file_location("score_boilerplate", path)
@@ -234,12 +243,8 @@ def _load_scorer():
 @pytest.mark.parametrize("source", ["cleanportaleval", "l3s_gn1"])
 def test_beats_c4_rules_on_shared_benchmark(source: str) -> None:
     """The cleaner must score above the C4 line rules on real pages (l3s_gn1 is never trained on)."""
-    data = SHARED / "data" / "boilerplate" / f"{source}.jsonl.gz"
-    if not data.exists():
-        pytest.skip("the shared evaluation data (../shared/data) is not available")
+    pages = _evaluation_pages(source, 120)
     scorer = _load_scorer()
-    with gzip.open(data, "rt", encoding="utf-8") as fh:
-        pages = [json.loads(line) for line in fh][:120]
     texts = ["\n".join(p["naive_lines"]) for p in pages]
     out = remove_boilerplate(pa.table({"text": texts}), CFG).column("text").to_pylist()
     ours = scorer.score(pages, {p["id"]: t for p, t in zip(pages, out, strict=True)})
@@ -339,12 +344,8 @@ def test_html_path_scores_above_the_plain_model(
     from corpus_kit.loaders.base import Record
     from corpus_kit.loaders.html import extract_main_text
 
-    data = SHARED / "data" / "boilerplate" / f"{source}.jsonl.gz"
-    if not data.exists():
-        pytest.skip("the shared evaluation data (../shared/data) is not available")
+    pages = _evaluation_pages(source, 80)
     scorer = _load_scorer()
-    with gzip.open(data, "rt", encoding="utf-8") as fh:
-        pages = [json.loads(line) for line in fh][:80]
     prepared = prepare_records([Record(source, 0, None, url=p["url"], html=p["html"]) for p in pages])
     table = pa.table(
         {
