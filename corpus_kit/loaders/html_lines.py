@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from bisect import bisect_left
 
 #: Elements dropped with their content (their tail text is kept).
 _DROPPED = frozenset((
@@ -36,6 +37,10 @@ _SPACE = re.compile(r"\s+")
 #: Line break marker while walking the tree (control characters are spaces by then).
 _BREAK = "\x00"
 #: Alignment tokens: a CJK, kana or Thai character each, else a run of word characters.
+#: A main-text paragraph of this many tokens equal to a line is aligned with it whole.
+_ANCHOR_TOKENS = 5
+#: Token pairs up to which difflib aligns a stretch (about a second at most).
+_EXACT_PAIRS = 10_000_000
 _TOKEN = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]|\w+")
 
 
@@ -97,19 +102,61 @@ def _tokens(text: str) -> list[str]:
 def main_text_shares(lines: list[str], main_text: str | None) -> list[float]:
     """Return, per line, the share of its tokens aligned with `main_text` (0.0 without tokens).
 
-    The alignment is monotone (difflib's matching blocks over the tokens of all lines in order),
-    so a word of a menu that also occurs in the article does not count as kept.
+    The alignment is monotone, so a word of a menu that also occurs in the article does not count
+    as kept. Main-text paragraphs of `_ANCHOR_TOKENS` or more tokens equal to a line, in order, are
+    aligned with it whole; the tokens between two such anchors are aligned with difflib's matching
+    blocks. These take quadratic time, so a stretch of more than `_EXACT_PAIRS` token pairs (rare:
+    a huge page whose main text matches no line) counts, in linear time, the tokens covered by runs
+    of three found anywhere in its main text (`_cover`).
     """
     tokens = [_tokens(line) for line in lines]
     aligned = [0] * len(lines)
     if main_text:
-        owner = [i for i, line_tokens in enumerate(tokens) for _ in line_tokens]
-        flat = [token for line_tokens in tokens for token in line_tokens]
-        matcher = difflib.SequenceMatcher(None, flat, _tokens(main_text), autojunk=False)
-        for start, _, size in matcher.get_matching_blocks():
-            for k in range(start, start + size):
-                aligned[owner[k]] += 1
-    return [
-        hits / len(line_tokens) if line_tokens else 0.0
-        for hits, line_tokens in zip(aligned, tokens, strict=True)
-    ]
+        where: dict[tuple[str, ...], list[int]] = {}
+        for i, line_tokens in enumerate(tokens):
+            if len(line_tokens) >= _ANCHOR_TOKENS:
+                where.setdefault(tuple(line_tokens), []).append(i)
+        first, pending = 0, []  # the first line after the last anchor; main tokens since it
+        for paragraph in main_text.split("\n"):
+            paragraph_tokens = _tokens(paragraph)
+            found = where.get(tuple(paragraph_tokens), []) if len(paragraph_tokens) >= _ANCHOR_TOKENS else []
+            at = bisect_left(found, first)
+            if at == len(found):
+                pending.extend(paragraph_tokens)
+                continue
+            anchor = found[at]
+            _align(tokens, first, anchor, pending, aligned)
+            aligned[anchor] = len(tokens[anchor])
+            first, pending = anchor + 1, []
+        _align(tokens, first, len(lines), pending, aligned)
+    return [hits / len(words) if words else 0.0 for hits, words in zip(aligned, tokens, strict=True)]
+
+
+def _align(tokens: list[list[str]], first: int, end: int, main: list[str], aligned: list[int]) -> None:
+    """Add to `aligned[i]` the tokens of line i (`first` <= i < `end`) matched with `main`."""
+    if not main:
+        return
+    owner = [i for i in range(first, end) for _ in tokens[i]]
+    flat = [token for i in range(first, end) for token in tokens[i]]
+    if len(flat) * len(main) > _EXACT_PAIRS:
+        _cover(tokens, first, end, main, aligned)
+        return
+    matcher = difflib.SequenceMatcher(None, flat, main, autojunk=False)
+    for start, _, size in matcher.get_matching_blocks():
+        for k in range(start, start + size):
+            aligned[owner[k]] += 1
+
+
+def _cover(tokens: list[list[str]], first: int, end: int, main: list[str], aligned: list[int]) -> None:
+    """`_align` in linear time: a line's tokens covered by a run of 3 (fewer: all) found in `main`."""
+    runs = {n: {tuple(main[k : k + n]) for k in range(len(main) - n + 1)} for n in (1, 2, 3)}
+    for i in range(first, end):
+        words = tokens[i]
+        if not words:
+            continue
+        n = min(3, len(words))
+        covered = [False] * len(words)
+        for k in range(len(words) - n + 1):
+            if tuple(words[k : k + n]) in runs[n]:
+                covered[k : k + n] = [True] * n
+        aligned[i] += sum(covered)

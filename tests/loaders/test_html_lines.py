@@ -58,3 +58,25 @@ def test_shares_follow_the_main_text_in_order() -> None:
 def test_visible_lines_never_raise(page: str) -> None:
     lines = visible_lines(page)
     assert all(line and line == line.strip() and "\n" not in line for line in lines)
+
+
+def test_long_stretches_without_anchors_take_linear_time() -> None:
+    """A huge page whose main text is one paragraph matching no line: no quadratic alignment."""
+    words = [f"w{i % 997}" for i in range(60_000)]
+    lines = [" ".join(words[k : k + 10]) for k in range(0, len(words), 10)] + ["", "—"]
+    kept = lines[: len(lines) // 2]
+    shares = main_text_shares(lines, " ".join(kept) + " tail")
+    assert shares[: len(kept)] == [1.0] * len(kept)
+    assert shares[-2:] == [0.0, 0.0]
+
+
+def test_anchored_paragraphs_align_whole_lines_and_the_gaps_between() -> None:
+    lines = [
+        "Home",
+        "A first paragraph of the article text.",
+        "menu word",
+        "It goes on.",
+        "A first paragraph",
+    ]
+    main = "A first paragraph of the article text.\nIt goes on."
+    assert main_text_shares(lines, main) == [0.0, 1.0, 0.0, 1.0, 0.0]
