@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_kit.loaders.html_lines import main_text_shares, visible_lines
+from corpus_kit.loaders.html_lines import _tokens, main_text_shares, visible_lines
 from tests.conftest import shared_data
 
 
@@ -80,3 +80,16 @@ def test_anchored_paragraphs_align_whole_lines_and_the_gaps_between() -> None:
     ]
     main = "A first paragraph of the article text.\nIt goes on."
     assert main_text_shares(lines, main) == [0.0, 1.0, 0.0, 1.0, 0.0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.text(alphabet=st.sampled_from(list("ab c.\u00e9\u4e00")), max_size=30), max_size=30),
+    st.data(),
+)
+def test_shares_are_fractions_and_the_whole_text_is_all_kept(lines: list[str], data: st.DataObject) -> None:
+    every = main_text_shares(lines, "\n".join(lines))
+    assert every == [1.0 if _tokens(line) else 0.0 for line in lines]
+    kept = data.draw(st.lists(st.booleans(), min_size=len(lines), max_size=len(lines)))
+    some = main_text_shares(lines, "\n".join(line for line, k in zip(lines, kept, strict=True) if k))
+    assert len(some) == len(lines) and all(0.0 <= share <= 1.0 for share in some)
