@@ -92,11 +92,11 @@ def extract_html_rows(table: pa.Table) -> pa.Table:
         shares = table.column("main_text_share").to_pylist()
     else:
         shares = [None] * table.num_rows
-    ids = table.column("id").to_pylist()
     for row, (text, page) in enumerate(zip(texts, pages, strict=True)):
         if text is None:
             if page is None:
-                raise SchemaError(f"document {ids[row]!r} has neither text nor html")
+                name = table.column("id")[row].as_py() if "id" in table.column_names else f"row {row}"
+                raise SchemaError(f"document {name!r} has neither text nor html")
             texts[row], _, _, shares[row] = _prepare_html(page, urls[row], None)
     table = set_column(table, "text", pa.array(texts, pa.string()))
     return set_column(table, "main_text_share", pa.array(shares, pa.list_(pa.float32())))
