@@ -36,11 +36,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SPACE = re.compile(r"\s+")
 #: Line break marker while walking the tree (control characters are spaces by then).
 _BREAK = "\x00"
-#: Alignment tokens: a CJK, kana or Thai character each, else a run of word characters.
 #: A main-text paragraph of this many tokens equal to a line is aligned with it whole.
 _ANCHOR_TOKENS = 5
 #: Token pairs up to which difflib aligns a stretch (about a second at most).
 _EXACT_PAIRS = 10_000_000
+#: Alignment tokens: a CJK, kana or Thai character each, else a run of word characters.
 _TOKEN = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]|\w+")
 
 
