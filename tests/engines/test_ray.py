@@ -36,6 +36,7 @@ from tests.conftest import SEEDS, SHARED
 build_module = importlib.import_module("corpus_kit.builder")
 
 NEARDUP = SHARED / "data" / "neardup" / "scrapinghub_extractions.jsonl.gz"
+WARC = SHARED / "data" / "warc"  # web pages: the HTML path, its main-text shares and HTML model
 N_DOCS = 120
 BATCH_SIZE = 35  # 4 ingested shards, the last one short
 
@@ -132,7 +133,7 @@ def _files(release: Path) -> dict[str, bytes]:
 
 
 def test_ray_release_is_byte_identical_to_local(tmp_path: Path) -> None:
-    """The whole build, duplicate clusters included (on Ray: band grouping, connected components)."""
+    """The whole build, duplicate clusters and web pages included (on Ray: band grouping, components)."""
     pytest.importorskip("ray")
     build = build_module.build
     seeds = tmp_path / "seeds"
@@ -144,6 +145,8 @@ def test_ray_release_is_byte_identical_to_local(tmp_path: Path) -> None:
         neardup = tmp_path / "neardup.jsonl"
         neardup.write_text("".join(json.dumps(d) + "\n" for d in _neardup_docs()), encoding="utf-8")
         paths.append(str(neardup))
+    if WARC.exists():
+        paths.append(str(WARC))
     overrides = {
         "input.paths": paths,
         "package.output_dir": str(tmp_path / "dist"),
@@ -156,6 +159,8 @@ def test_ray_release_is_byte_identical_to_local(tmp_path: Path) -> None:
     assert rejects.get("exact_duplicate", 0) > 0
     if NEARDUP.exists():
         assert rejects.get("near_duplicate", 0) > 10
+    if WARC.exists():
+        assert rejects.get("skipped_record_type", 0) > 0
     # Same config, same output folder: build() refuses to replace a release with different bytes.
     again = build(load_config(None, overrides), engine="ray")
     assert again.release == local.release and again.created is False
