@@ -27,8 +27,7 @@ from types import ModuleType
 import pyarrow as pa
 
 from corpus_kit.config import BoilerplateConfig, QualityConfig
-from corpus_kit.ingest import prepare_records
-from corpus_kit.loaders.base import Record
+from corpus_kit.ingest import extract_html_rows
 from corpus_kit.loaders.html import extract_main_text
 from corpus_kit.stages.normalize import normalize_text
 
@@ -95,16 +94,16 @@ def main(argv: list[str] | None = None) -> int:
 
     # The product's HTML path: visible lines with their main-text shares, then the HTML model.
     start = time.perf_counter()
-    prepared = prepare_records([Record("bench", 0, None, url=p.get("url"), html=p["html"]) for p in pages])
-    prepare_seconds = time.perf_counter() - start
-    table = pa.table(
-        {
-            "id": [p["id"] for p in pages],
-            "text": [item.text for item in prepared],
-            "url": pa.array([p.get("url") for p in pages], pa.string()),
-            "main_text_share": pa.array([item.main_text_share for item in prepared], pa.list_(pa.float32())),
-        }
+    table = extract_html_rows(
+        pa.table(
+            {
+                "id": [p["id"] for p in pages],
+                "html": [p["html"] for p in pages],
+                "url": pa.array([p.get("url") for p in pages], pa.string()),
+            }
+        )
     )
+    prepare_seconds = time.perf_counter() - start
     start = time.perf_counter()
     cleaned = clean_table(table, BoilerplateConfig())
     clean_seconds = time.perf_counter() - start
@@ -120,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     # Before: the plain-text cleaner on trafilatura's main text.
     plain = clean_table(
         table.drop_columns(["main_text_share"]).set_column(
-            1, "text", pa.array([extracted[p["id"]] for p in pages], pa.string())
+            table.schema.get_field_index("text"),
+            "text",
+            pa.array([extracted[p["id"]] for p in pages], pa.string()),
         ),
         BoilerplateConfig(),
     )
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     start = time.perf_counter()
-    judged = compute_quality_signals(cleaned, QualityConfig())  # after the last cleaner above
+    judged = compute_quality_signals(cleaned, QualityConfig())  # on the HTML path's output
     quality_seconds = time.perf_counter() - start
     reasons = collections.Counter(judged.column("reject_reason").to_pylist())
     print(f"\nquality signals on the cleaned pages: {len(pages) / quality_seconds:.0f} pages/s")

@@ -65,16 +65,12 @@ def prepare_records(records: list[Record]) -> list[Prepared]:
 
 def _prepare_html(page: str, url: str | None, title: str | None) -> Prepared:
     """The page's visible lines, each with its share in trafilatura's main text (0 where it found none)."""
-    from corpus_kit.loaders.html import extract_main_text
-    from corpus_kit.loaders.html_lines import main_text_shares, visible_lines
+    from corpus_kit.loaders.html_lines import page_shares, visible_lines
 
     text = normalize_text("\n".join(visible_lines(page)))
     if not text:
         return Prepared("", "no visible text in the HTML", title, None)
-    main_text = extract_main_text(page, url)
-    return Prepared(
-        text, None, title, main_text_shares(text.split("\n"), main_text and normalize_text(main_text))
-    )
+    return Prepared(text, None, title, page_shares(text.split("\n"), page, url))
 
 
 def extract_html_rows(table: pa.Table) -> pa.Table:

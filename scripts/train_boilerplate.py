@@ -34,8 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from corpus_kit.config import BoilerplateConfig  # noqa: E402
-from corpus_kit.loaders.html import extract_main_text  # noqa: E402
-from corpus_kit.loaders.html_lines import main_text_shares  # noqa: E402
+from corpus_kit.loaders.html_lines import page_shares  # noqa: E402
 from corpus_kit.stages.boilerplate import HTML_MODEL_FILE, MODEL_FILE, keep_decisions  # noqa: E402
 from corpus_kit.stages.line_features import (  # noqa: E402
     CONTEXT_FEATURES,
@@ -45,7 +44,6 @@ from corpus_kit.stages.line_features import (  # noqa: E402
     line_features,
     main_text_features,
 )
-from corpus_kit.stages.normalize import normalize_text  # noqa: E402
 
 TRAIN_SOURCES = ("scrapinghub_aeb", "cleaneval_dev", "cleaneval_final", "cleanportaleval", "trafilatura_eval")
 FOLDS = 3
@@ -137,7 +135,8 @@ def main() -> None:
     pages = load_pages(args.data)
     feats = [line_features(p["naive_lines"], p["url"]) for p in pages]
     html_feats = [
-        np.hstack([f, main_text_features([page_shares(p)])]) for f, p in zip(feats, pages, strict=True)
+        np.hstack([f, main_text_features([page_shares(p["naive_lines"], p["html"], p["url"])])])
+        for f, p in zip(feats, pages, strict=True)
     ]
     for name, blocks, names in (
         (MODEL_FILE, feats, LINE_FEATURES),
@@ -150,12 +149,6 @@ def main() -> None:
         if args.cv:
             print(name)
             report_cv(pages, feats2, args.data, html=name == HTML_MODEL_FILE)
-
-
-def page_shares(page: dict) -> np.ndarray:
-    """Each naive line's share in trafilatura's main text of the page, as the HTML path computes it."""
-    main_text = extract_main_text(page["html"], page["url"])
-    return np.array(main_text_shares(page["naive_lines"], normalize_text(main_text) if main_text else None))
 
 
 def stack(

@@ -99,6 +99,15 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
+def page_shares(lines: list[str], page: str, url: str | None = None) -> list[float]:
+    """Return `main_text_shares` of `lines` against trafilatura's normalized main text of `page`."""
+    from corpus_kit.loaders.html import extract_main_text
+    from corpus_kit.stages.normalize import normalize_text
+
+    main_text = extract_main_text(page, url)
+    return main_text_shares(lines, normalize_text(main_text) if main_text else None)
+
+
 def main_text_shares(lines: list[str], main_text: str | None) -> list[float]:
     """Return, per line, the share of its tokens aligned with `main_text` (0.0 without tokens).
 

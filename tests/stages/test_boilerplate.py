@@ -340,19 +340,19 @@ def test_html_path_scores_above_the_plain_model(
     Against trafilatura alone: better on l3s_gn1; worse on dragnet, whose ground truth leaves out
     the comments that the training sources count as content (see README).
     """
-    from corpus_kit.ingest import prepare_records
-    from corpus_kit.loaders.base import Record
+    from corpus_kit.ingest import extract_html_rows
     from corpus_kit.loaders.html import extract_main_text
 
     pages = _evaluation_pages(source, 80)
     scorer = _load_scorer()
-    prepared = prepare_records([Record(source, 0, None, url=p["url"], html=p["html"]) for p in pages])
-    table = pa.table(
-        {
-            "id": [p["id"] for p in pages],
-            "text": [item.text for item in prepared],
-            "main_text_share": pa.array([item.main_text_share for item in prepared], pa.list_(pa.float32())),
-        }
+    table = extract_html_rows(
+        pa.table(
+            {
+                "id": [p["id"] for p in pages],
+                "html": [p["html"] for p in pages],
+                "url": [p["url"] for p in pages],
+            }
+        )
     )
     out = remove_boilerplate(table, CFG).column("text").to_pylist()
     ours = scorer.score(pages, {p["id"]: t for p, t in zip(pages, out, strict=True)})[source]["F1"]
