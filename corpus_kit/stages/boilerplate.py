@@ -3,7 +3,10 @@
 Every non-blank line of a normalized text is kept or removed. A line is removed, in this order,
 because it is a template line of its site (`template_line`, see `template_lines.py`), because a
 rule names it (navigation "Skip to …" links, trailing photo credits: score null), or because the
-bundled classifier drops it (score = 1 - content probability): its probability is below
+bundled classifier drops it (score = 1 - content probability). Template lines are set apart
+first: the classifier scores the page without them, as if they were not there (a crawl's menus
+and footers are mostly template lines, so this also spares most of its work), and drops a line
+when its probability is below
 `cfg.threshold`, or it follows the article past a stretch of boilerplate (the tail cut of
 `keep_decisions`; such lines can score below 0.5). Model removals carry the most specific reason
 their wording suggests (`nav_menu`, `promo`, `job_ad`, `teaser`, `caption`, `legal`, `share`),
@@ -321,41 +324,52 @@ def keep_decisions(
 
 
 class _Text(NamedTuple):
-    """The lines of a text, the indices of its non-blank lines and those lines."""
+    """The lines of a text, the indices of the non-blank lines the classifier scores, those lines,
+    and the indices of the template lines (non-blank too, never scored)."""
 
     lines: list[str]
     indices: list[int]
     content: list[str]
+    template: list[int]
 
 
-def _split(text: str) -> _Text:
+def _split(text: str, template: frozenset[int] | None = None) -> _Text:
+    """Split `text` into lines; the non-blank ones in `template` (by `hash_line`) are set apart."""
     lines = text.split("\n")
-    indices = [i for i, line in enumerate(lines) if line.strip()]
-    return _Text(lines, indices, [lines[i] for i in indices])
+    indices: list[int] = []
+    templated: list[int] = []
+    for i, line in enumerate(lines):
+        if line.strip():
+            (templated if template and hash_line(line) in template else indices).append(i)
+    return _Text(lines, indices, [lines[i] for i in indices], templated)
+
+
+def scored_lines(text: str, template: frozenset[int] | None = None) -> tuple[list[int], list[str]]:
+    """Return the line numbers and the lines of `text` the classifier scores: the non-blank lines
+    but the `template` ones (hashes of a site's template lines)."""
+    split = _split(text, template)
+    return split.indices, split.content
 
 
 def _decide(
-    text: _Text,
-    probs: np.ndarray,
-    cfg: BoilerplateConfig,
-    template: frozenset[int] | None,
-    shares: np.ndarray | None = None,
+    text: _Text, probs: np.ndarray, cfg: BoilerplateConfig, shares: np.ndarray | None = None
 ) -> tuple[list[int], list[tuple[int, str, str, float | None]]]:
-    """Return the indices of the kept lines and the removed lines, given the content probabilities."""
+    """Return the indices of the kept lines and the removed lines (in line order), given the
+    content probabilities of the scored lines."""
     keep = keep_decisions(text.content, probs, cfg, shares)
     kept: list[int] = []
-    removed: list[tuple[int, str, str, float | None]] = []
+    removed = [(i, text.lines[i], schema.LINE_TEMPLATE, None) for i in text.template]
     kinds = iter(_kinds([line for line, is_kept in zip(text.content, keep, strict=True) if not is_kept]))
     for i, line, prob, is_kept in zip(text.indices, text.content, probs, keep, strict=True):
         kind = None if is_kept else next(kinds)
-        if template and hash_line(line) in template:
-            removed.append((i, line, schema.LINE_TEMPLATE, None))
-        elif cfg.rules and (reason := _rule_reason(line)):
+        if cfg.rules and (reason := _rule_reason(line)):
             removed.append((i, line, reason, None))
         elif kind is not None:
             removed.append((i, line, kind, round(float(1.0 - prob), 4)))
         else:
             kept.append(i)
+    if text.template:
+        removed.sort(key=lambda line: line[0])
     return kept, removed
 
 
@@ -388,13 +402,14 @@ def classify_texts(
 ) -> list[list[tuple[int, str, str, float | None]]]:
     """Return `classify_lines` of each text; the classifier runs over the lines of all texts at once."""
     urls = list(urls) if urls is not None else [None] * len(texts)
-    splits = [_split(text) for text in texts]
+    splits = [_split(text, _template(templates, url, None)) for text, url in zip(texts, urls, strict=True)]
     probs = page_probabilities([split.content for split in splits], urls)
-    removed = []
-    for split, page_probs, url in zip(splits, probs, urls, strict=True):
-        template = templates.for_site(site_of(url, None)) if templates is not None else None
-        removed.append(_decide(split, page_probs, cfg, template)[1])
-    return removed
+    return [_decide(split, page_probs, cfg)[1] for split, page_probs in zip(splits, probs, strict=True)]
+
+
+def _template(templates: TemplateLines | None, url: str | None, source: str | None) -> frozenset[int] | None:
+    """The template lines of a document's site, if there are `templates`."""
+    return templates.for_site(site_of(url, source)) if templates is not None else None
 
 
 def remove_boilerplate(
@@ -404,7 +419,8 @@ def remove_boilerplate(
 
     Reads `text`, `main_text_share` when present (rows that have it are scored by the HTML
     model) and, for template lines, `url` and `source`. Reasons: `template_line`, rule
-    reasons (`nav_menu`, `caption`) and model reasons (see the module docstring).
+    reasons (`nav_menu`, `caption`) and model reasons (see the module docstring); the
+    classifier scores each page without its site's template lines.
     """
     texts = table.column("text").to_pylist()
     if not cfg.enabled:
@@ -415,13 +431,15 @@ def remove_boilerplate(
         )
     urls = table.column("url").to_pylist() if "url" in table.column_names else [None] * len(texts)
     sources = table.column("source").to_pylist() if "source" in table.column_names else [None] * len(texts)
-    splits = [_split(text) for text in texts]
+    splits = [
+        _split(text, _template(templates, url, source))
+        for text, url, source in zip(texts, urls, sources, strict=True)
+    ]
     shares = _content_shares(table, splits)
     probs = page_probabilities([split.content for split in splits], urls, shares)
     cleaned, removed_lines = [], []
-    for split, page_probs, page_shares, url, source in zip(splits, probs, shares, urls, sources, strict=True):
-        template = templates.for_site(site_of(url, source)) if templates is not None else None
-        kept, removed = _decide(split, page_probs, cfg, template, page_shares)
+    for split, page_probs, page_shares in zip(splits, probs, shares, strict=True):
+        kept, removed = _decide(split, page_probs, cfg, page_shares)
         cleaned.append(_join_kept(split.lines, kept))
         removed_lines.append([{"line": i, "text": t, "reason": r, "score": s} for i, t, r, s in removed])
     table = set_column(table, "text", pa.array(cleaned, pa.string()))

@@ -77,29 +77,31 @@ def _settings(
 
 def sweep_boilerplate(texts: Sequence[str], cfg: BoilerplateConfig, samples: int = 3) -> Sweep:
     """Sweep the classifier threshold; rule and template lines are removed at every setting."""
-    from corpus_kit.stages.boilerplate import classify_texts, keep_decisions, page_probabilities
+    from corpus_kit.stages.boilerplate import classify_texts, keep_decisions, page_probabilities, scored_lines
+    from corpus_kit.stages.template_lines import site_of
 
     templates = checks.template_lines(texts, cfg)
-    pages = [[line for line in text.split("\n") if line.strip()] for text in texts]
-    probs = page_probabilities(pages, [None] * len(pages))
+    scored = [scored_lines(text, templates.for_site(site_of(None, None))) for text in texts]
+    probs = page_probabilities([lines for _, lines in scored], [None] * len(texts))
     docs = []
-    for lines, page_probs, removed in zip(
-        pages, probs, classify_texts(texts, cfg, None, templates), strict=True
+    for (numbers, lines), page_probs, removed in zip(
+        scored, probs, classify_texts(texts, cfg, None, templates), strict=True
     ):
         # Lines the cleaner removes whatever the threshold: rules and template lines (score None).
-        docs.append((lines, page_probs, {line for _, line, _, score in removed if score is None}))
+        forced = {number: line for number, line, _, score in removed if score is None}
+        docs.append((numbers, lines, page_probs, forced))
     removed: dict[float, list[str]] = {}
     n_docs: dict[float, int] = {}
     for value in BOILERPLATE_THRESHOLDS:
         at = replace(cfg, threshold=value, heading_threshold=min(cfg.heading_threshold, value))
         removed[value], n_docs[value] = [], 0
-        for lines, probs, forced in docs:
-            if not lines:
-                continue
-            keep = keep_decisions(lines, probs, at)
-            gone = [line for line, kept in zip(lines, keep, strict=True) if line in forced or not kept]
+        for numbers, lines, probs, forced in docs:
+            gone = dict(forced)
+            if lines:
+                keep = keep_decisions(lines, probs, at)
+                gone.update((n, line) for n, line, kept in zip(numbers, lines, keep, strict=True) if not kept)
             n_docs[value] += bool(gone)
-            removed[value] += gone
+            removed[value] += [gone[n] for n in sorted(gone)]
     settings = tuple(
         replace(s, docs=n_docs[s.value])
         for s in _settings(removed, lines=True, more_at_higher=True, samples=samples)

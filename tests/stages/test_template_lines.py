@@ -116,6 +116,28 @@ def test_remove_boilerplate_applies_template_lines() -> None:
     assert clean_table(table, CFG).equals(remove_boilerplate(table, CFG, templates))
 
 
+def test_classifier_scores_a_page_without_its_template_lines() -> None:
+    # A seed page whose first ten lines (its navigation) are template lines of its site.
+    text = normalize_text((SEEDS / "001_66b4bbf42a475dd1.txt").read_text(encoding="utf-8"))
+    lines = text.split("\n")
+    template = [n for n, line in enumerate(lines) if line.strip()][:10]
+    url = "https://www.independent.co.uk/news/world/a.html"
+    templates = TemplateLines({"independent.co.uk": frozenset(hash_line(lines[n]) for n in template)})
+    page = remove_boilerplate(pa.table({"text": [text], "url": [url]}), CFG, templates).to_pylist()[0]
+    rest = "\n".join(line for n, line in enumerate(lines) if n not in template)
+    alone = remove_boilerplate(pa.table({"text": [rest], "url": [url]}), CFG).to_pylist()[0]
+    # The rest of the page is cleaned exactly as if the template lines were not there at all.
+    assert page["text"] == alone["text"]
+    scored = [
+        (r["text"], r["reason"], r["score"]) for r in page["removed_lines"] if r["line"] not in template
+    ]
+    assert scored == [(r["text"], r["reason"], r["score"]) for r in alone["removed_lines"]]
+    assert [(r["line"], r["reason"]) for r in page["removed_lines"] if r["line"] in template] == [
+        (n, schema.LINE_TEMPLATE) for n in template
+    ]
+    assert [r["line"] for r in page["removed_lines"]] == sorted(r["line"] for r in page["removed_lines"])
+
+
 def test_source_folder_is_the_site_without_url() -> None:
     sources = ["site-a/1.txt", "site-a/2.txt", "site-a/3.txt", "site-a/4.txt"] + ["site-b/1.txt"] * 4
     table = site_table().drop_columns(["url"]).append_column("source", pa.array(sources))
