@@ -181,7 +181,9 @@ def _finish_shard(task: _FinishTask) -> tuple[list[Path], list[Reject], Counter]
     kept = joined.filter(pc.is_null(joined.column("reject_reason")))
     rejects.extend(_duplicate_rejects(kept))
     kept = kept.filter(pc.invert(kept.column("is_duplicate")))
-    kept = assign_splits(kept, task.cfg.splits).select(schema.RELEASE.names)
+    # The release columns, and the clean stage's leftover scores for this build's validation.
+    columns = [*schema.RELEASE.names, *({schema.LEFTOVER_SCORE.name} & set(kept.column_names))]
+    kept = assign_splits(kept, task.cfg.splits).select(columns)
     parts = []
     for name in task.cfg.splits.ratios:
         rows = kept.filter(pc.equal(kept.column("split"), name))
@@ -235,14 +237,15 @@ def _stats(parts: list[Part], rejects: list[Reject], documents_in: int) -> dict[
     }
 
 
-def _validate(parts: list[Part], cfg: BuildConfig, own_languages: bool):
+def _validate(parts: list[Part], cfg: BuildConfig, own_stages: bool):
     """Validate the release rows split by split, reading Parquet parts in chunks.
 
-    `own_languages`: the `lang` column is this build's language stage's on the release text, so the
-    language check reads it instead of detecting again.
+    `own_stages`: the `lang` column (and `leftover_score`, where the parts have it) are this build's
+    stages' on the release text, so the language and boilerplate checks read them instead of
+    computing them again.
     """
     from corpus_kit.validation import params_from_config, validate_splits
-    from corpus_kit.validation.context import LanguageLabels
+    from corpus_kit.validation.context import LanguageLabels, LeftoverScores
 
     splits: dict[str, Any] = {}
     for name in cfg.splits.ratios:
@@ -252,9 +255,10 @@ def _validate(parts: list[Part], cfg: BuildConfig, own_languages: bool):
         if files or tables:
             splits[name] = files or pa.concat_tables(tables)
     params = params_from_config(cfg)
-    labels = [LanguageLabels("text", "lang", cfg.langid)] if own_languages else []
+    labels = [LanguageLabels("text", "lang", cfg.langid)] if own_stages else []
+    scores = [LeftoverScores("text", schema.LEFTOVER_SCORE.name, cfg.boilerplate)] if own_stages else []
     return validate_splits(
-        splits, cfg.validate.suite, params=params, workers=cfg.engine.workers, labels=labels
+        splits, cfg.validate.suite, params=params, workers=cfg.engine.workers, labels=labels, scores=scores
     )
 
 
@@ -269,7 +273,9 @@ def _write_release(
 ) -> ReleaseStats:
     from corpus_kit.package.dedup_index import write_dedup_index
 
-    written = write_splits((_load(p) for p in parts), staged, cfg.splits.ratios, cfg.package)
+    written = write_splits(
+        (_load(p, schema.RELEASE.names) for p in parts), staged, cfg.splits.ratios, cfg.package
+    )
     splits = tuple(SplitInfo(name, tuple(files), n, b) for name, (files, n, b) in written.items())
     release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **stats)
     write_dedup_index(keys, staged / "dedup_index.parquet")
@@ -447,7 +453,7 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
         if ingest.docs_in != kept + len(rejects):
             raise AssertionError(f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}")
         stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
-        return package_release(parts, keys, rejects, cfg, ingest.docs_in, stages, own_languages=True)
+        return package_release(parts, keys, rejects, cfg, ingest.docs_in, stages, own_stages=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -459,13 +465,14 @@ def package_release(
     cfg: BuildConfig,
     documents_in: int,
     stages: list[StageSummary] | None = None,
-    own_languages: bool = False,
+    own_stages: bool = False,
 ) -> BuildReport:
     """Validate release rows and write them as release `cfg.dataset.version`.
 
     `parts` are tables or Parquet files of release rows with `split` set, read one at a time;
-    `keys` the dedup keys of the kept documents (a table or its Parquet file); `own_languages`: the
-    rows' `lang` is the language stage's with `cfg.langid` on their text (validation reads it).
+    `keys` the dedup keys of the kept documents (a table or its Parquet file); `own_stages`: the
+    rows' `lang` is the language stage's with `cfg.langid` on their text, and their `leftover_score`
+    (if any) the clean stage's with `cfg.boilerplate` (validation reads them).
 
     Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
     exists with other content. The release appears with one rename, or not at all.
@@ -476,7 +483,7 @@ def package_release(
     staged = output / f".staged-{cfg.dataset.name}-{cfg.dataset.version}"
     shutil.rmtree(staged, ignore_errors=True)
     kept = _rows(parts)
-    report = _validate(parts, cfg, own_languages)
+    report = _validate(parts, cfg, own_stages)
     stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds))
     if report.error:
         raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")

@@ -100,6 +100,11 @@ DOCUMENT = pa.schema(
 #: Columns of a published release, in order.
 RELEASE = pa.schema([f for f in DOCUMENT if f.name != "main_text_share"])
 
+#: A column of a build's work files, not of a release: the highest score of a line the cleaner's
+#: classifier would remove from the cleaned text read alone (no url, no template lines), null when
+#: it would remove none (`stages/boilerplate.py`, `leftover`). The validation of the build reads it.
+LEFTOVER_SCORE = pa.field("leftover_score", pa.float64())
+
 REJECT = pa.schema(
     [
         pa.field("source", pa.string(), nullable=False),

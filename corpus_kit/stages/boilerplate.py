@@ -34,7 +34,9 @@ from corpus_kit import schema
 from corpus_kit.config import BoilerplateConfig
 from corpus_kit.errors import SchemaError
 from corpus_kit.stages.line_features import (
+    LINE_FEATURES,
     MODELS_DIR,
+    URL_FEATURES,
     batch_context_features,
     batch_line_features,
     main_block,
@@ -218,20 +220,35 @@ def page_probabilities(
     A page with `shares` (its lines' shares in the HTML extractor's main text, see
     `loaders.html_lines`) is scored by the HTML model, which reads them too.
     """
+    return _page_scores(pages, urls, shares)[0]
+
+
+def _page_scores(
+    pages: Sequence[list[str]],
+    urls: Sequence[str | None],
+    shares: Sequence[np.ndarray | None] | None = None,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Return `page_probabilities` and each page's `LINE_FEATURES` rows, which they were computed from."""
     shares = shares if shares is not None else [None] * len(pages)
     probs = [np.zeros(0)] * len(pages)
+    features = [np.zeros((0, len(LINE_FEATURES)), dtype=np.float32)] * len(pages)
     for html in (False, True):
         members = [i for i, share in enumerate(shares) if (share is not None) == html]
         for batch in _line_batches([pages[i] for i in members]):
             chosen = [members[k] for k in batch]
             lines = [pages[i] for i in chosen]
-            found = _batch_probabilities(
-                lines, [urls[i] for i in chosen], [shares[i] for i in chosen] if html else None
-            )
-            ends = np.cumsum([len(page) for page in lines])
-            for i, part in zip(chosen, np.split(found, ends[:-1]), strict=True):
-                probs[i] = part
-    return probs
+            base = batch_line_features(lines, [urls[i] for i in chosen])
+            found = _predict(base, lines, [shares[i] for i in chosen] if html else None)
+            _scatter(chosen, lines, found, probs)
+            _scatter(chosen, lines, base, features)
+    return probs, features
+
+
+def _scatter(chosen: list[int], pages: list[list[str]], rows: np.ndarray, out: list[np.ndarray]) -> None:
+    """Store in `out[i]` the rows of `rows` (all lines of `pages`, in order) of page `chosen[k]`."""
+    ends = np.cumsum([len(page) for page in pages])
+    for i, part in zip(chosen, np.split(rows, ends[:-1]), strict=True):
+        out[i] = part
 
 
 def _line_batches(pages: Sequence[list[str]]) -> Iterator[list[int]]:
@@ -249,11 +266,8 @@ def _line_batches(pages: Sequence[list[str]]) -> Iterator[list[int]]:
         yield batch
 
 
-def _batch_probabilities(
-    pages: list[list[str]], urls: list[str | None], shares: list[np.ndarray] | None
-) -> np.ndarray:
-    """Content probabilities of all lines of `pages` (each with at least one line), in order."""
-    base = batch_line_features(pages, urls)
+def _predict(base: np.ndarray, pages: list[list[str]], shares: list[np.ndarray] | None = None) -> np.ndarray:
+    """Content probabilities of all lines of `pages` (each with a line) from their `LINE_FEATURES` rows."""
     if shares is None:
         model = _model()
     else:
@@ -268,6 +282,13 @@ def _rule_reason(line: str) -> str | None:
         if pattern.search(line):
             return reason
     return None
+
+
+def has_forced_line(text: str, cfg: BoilerplateConfig, template: frozenset[int] | None = None) -> bool:
+    """Whether `text` has a line the cleaner removes whatever its classifier says: a line of
+    `template` (hashes of template lines) or, when `cfg.rules`, a line a rule names."""
+    split = _split(text, template)
+    return bool(split.template) or (cfg.rules and any(map(_rule_reason, split.content)))
 
 
 def _kinds(lines: list[str]) -> list[str]:
@@ -413,7 +434,10 @@ def _template(templates: TemplateLines | None, url: str | None, source: str | No
 
 
 def remove_boilerplate(
-    table: pa.Table, cfg: BoilerplateConfig, templates: TemplateLines | None = None
+    table: pa.Table,
+    cfg: BoilerplateConfig,
+    templates: TemplateLines | None = None,
+    leftover: BoilerplateConfig | None = None,
 ) -> pa.Table:
     """Replace `text` by its kept lines; fill `removed_lines` and `n_chars`.
 
@@ -421,6 +445,12 @@ def remove_boilerplate(
     model) and, for template lines, `url` and `source`. Reasons: `template_line`, rule
     reasons (`nav_menu`, `caption`) and model reasons (see the module docstring); the
     classifier scores each page without its site's template lines.
+
+    With `leftover`, also fill `schema.LEFTOVER_SCORE`: the highest score of a line the plain
+    classifier with `leftover`'s settings removes from the cleaned text read alone (no url, no
+    template lines), null when it removes none: what the validation suite's boilerplate check
+    computes from the text. A page the cleaner kept whole (all its scored lines) is the page it just
+    scored, so its line features serve again and only the trees run.
     """
     texts = table.column("text").to_pylist()
     if not cfg.enabled:
@@ -436,15 +466,54 @@ def remove_boilerplate(
         for text, url, source in zip(texts, urls, sources, strict=True)
     ]
     shares = _content_shares(table, splits)
-    probs = page_probabilities([split.content for split in splits], urls, shares)
-    cleaned, removed_lines = [], []
+    probs, features = _page_scores([split.content for split in splits], urls, shares)
+    cleaned, removed_lines, kept_lines = [], [], []
     for split, page_probs, page_shares in zip(splits, probs, shares, strict=True):
         kept, removed = _decide(split, page_probs, cfg, page_shares)
         cleaned.append(_join_kept(split.lines, kept))
         removed_lines.append([{"line": i, "text": t, "reason": r, "score": s} for i, t, r, s in removed])
+        kept_lines.append(kept)
     table = set_column(table, "text", pa.array(cleaned, pa.string()))
     table = set_column(table, "removed_lines", pa.array(removed_lines, pa.list_(schema.REMOVED_LINE)))
-    return set_column(table, "n_chars", pa.array([len(t) for t in cleaned], pa.int64()))
+    table = set_column(table, "n_chars", pa.array([len(t) for t in cleaned], pa.int64()))
+    if leftover is None:
+        return table
+    scores = _leftover_scores(splits, kept_lines, features, leftover)
+    return set_column(table, schema.LEFTOVER_SCORE.name, pa.array(scores, schema.LEFTOVER_SCORE.type))
+
+
+def _leftover_scores(
+    splits: list[_Text], kept: list[list[int]], features: list[np.ndarray], cfg: BoilerplateConfig
+) -> list[float | None]:
+    """The `schema.LEFTOVER_SCORE` of each cleaned text: its `kept` lines of `splits`.
+
+    A page kept whole has the lines the cleaner scored, so its `features` serve again, with the
+    url's columns as a page without url has them; any other cleaned page is scored anew.
+    """
+    pages = [[split.lines[i] for i in page] for split, page in zip(splits, kept, strict=True)]
+    whole = [len(page) == len(split.indices) for split, page in zip(splits, kept, strict=True)]
+    probs = [np.zeros(0)] * len(pages)
+    anew = [i for i, is_whole in enumerate(whole) if not is_whole]
+    for i, page_probs in zip(
+        anew, page_probabilities([pages[i] for i in anew], [None] * len(anew)), strict=True
+    ):
+        probs[i] = page_probs
+    again = [i for i, is_whole in enumerate(whole) if is_whole]
+    url_columns = [LINE_FEATURES.index(name) for name in URL_FEATURES]
+    for batch in _line_batches([pages[i] for i in again]):
+        chosen = [again[k] for k in batch]
+        base = np.vstack([features[i] for i in chosen])
+        base[:, url_columns] = -1.0
+        lines = [pages[i] for i in chosen]
+        _scatter(chosen, lines, _predict(base, lines), probs)
+    scores: list[float | None] = []
+    for page, page_probs in zip(pages, probs, strict=True):
+        keep = keep_decisions(page, page_probs, cfg) if page else np.zeros(0, dtype=bool)
+        removed = [
+            round(float(1.0 - prob), 4) for prob, is_kept in zip(page_probs, keep, strict=True) if not is_kept
+        ]
+        scores.append(max(removed, default=None))
+    return scores
 
 
 def _content_shares(table: pa.Table, splits: list[_Text]) -> list[np.ndarray | None]:

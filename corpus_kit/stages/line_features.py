@@ -152,6 +152,9 @@ LINE_FEATURES: tuple[str, ...] = (
     "slug_share",
 )
 
+#: The only `LINE_FEATURES` that read a page's url: -1 for every line of a page without one.
+URL_FEATURES: tuple[str, ...] = ("slug_cover", "slug_share")
+
 CONTEXT_FEATURES: tuple[str, ...] = (
     "p_prev1",
     "p_next1",

@@ -14,9 +14,14 @@ import numpy as np
 import pyarrow as pa
 
 from corpus_kit.config import BoilerplateConfig, DedupConfig, LangidConfig
-from corpus_kit.stages.boilerplate import classify_lines, classify_texts
+from corpus_kit.stages.boilerplate import classify_lines, classify_texts, has_forced_line
 from corpus_kit.stages.exact_dup import exact_hashes
-from corpus_kit.stages.template_lines import TemplateLines, count_template_lines, merge_template_counts
+from corpus_kit.stages.template_lines import (
+    TemplateLines,
+    count_template_lines,
+    merge_template_counts,
+    site_of,
+)
 
 
 def config_fields(config: type, left_out: tuple[str, ...]) -> dict[str, Any]:
@@ -87,6 +92,25 @@ def has_boilerplate(
     return [
         any(score is None or score >= min_score for *_, score in removed)
         for removed in classify_texts(texts, cfg, None, templates)
+    ]
+
+
+def has_boilerplate_scored(
+    texts: Sequence[str],
+    cfg: BoilerplateConfig,
+    templates: TemplateLines | None,
+    min_score: float,
+    scores: Sequence[float | None],
+) -> list[bool]:
+    """`has_boilerplate`, given each text's `schema.LEFTOVER_SCORE` computed with `cfg`'s classifier.
+
+    A text with a template or rule line is flagged whatever the classifier says; one without has
+    no line set apart, so the classifier reads it whole, as the leftover score was computed.
+    """
+    template = templates.for_site(site_of(None, None)) if templates is not None else None
+    return [
+        (score is not None and score >= min_score) or has_forced_line(text, cfg, template)
+        for text, score in zip(texts, scores, strict=True)
     ]
 
 

@@ -125,6 +125,31 @@ class LanguageLabels:
         return column == self.text and cfg == checks.langid_config(dataclasses.asdict(self.cfg))
 
 
+#: The settings of the cleaner's classifier a leftover score depends on.
+_CLASSIFIER_FIELDS = ("threshold", "heading_threshold", "tail_gap", "core_threshold")
+
+
+@dataclass(frozen=True)
+class LeftoverScores:
+    """A column of the leftover scores (`schema.LEFTOVER_SCORE`) the cleaner gave a text column with `cfg`.
+
+    A build passes the scores its clean stage computed for the text it wrote: the boilerplate check
+    of `text` with the same classifier settings then reads them instead of running the classifier
+    again (template and rule lines are still looked for in the text). Only for scores the caller
+    computed itself. The column is not shown to Great Expectations.
+    """
+
+    text: str
+    scores: str
+    cfg: BoilerplateConfig
+
+    def serves(self, column: str, cfg: BoilerplateConfig) -> bool:
+        """Return whether these scores are the boilerplate check's of `column` with `cfg`."""
+        return column == self.text and all(
+            getattr(cfg, f) == getattr(self.cfg, f) for f in _CLASSIFIER_FIELDS
+        )
+
+
 @dataclass(frozen=True)
 class _Needs:
     """What the suite's custom expectations need, by column."""
@@ -137,6 +162,8 @@ class _Needs:
     leak: frozenset[tuple[str, DedupConfig]] = frozenset()
     #: `(text column, settings, label column)`: language checks read from known labels.
     labels: frozenset[tuple[str, LangidConfig, str]] = frozenset()
+    #: `(text column, settings, score column)`: boilerplate checks read from known leftover scores.
+    scored: frozenset[tuple[str, BoilerplateConfig, str]] = frozenset()
 
     @property
     def dedup(self) -> frozenset[tuple[str, DedupConfig]]:
@@ -166,11 +193,26 @@ class _Needs:
         """Return the column of known labels of the language check of `column` with `cfg`, if any."""
         return next((name for c, s, name in self.labels if (c, s) == (column, cfg)), None)
 
+    def with_scores(self, scores: Iterable[LeftoverScores], present: set[str]) -> _Needs:
+        """Return these needs with the boilerplate checks that `scores` (columns in `present`) serve."""
+        served = {
+            (column, cfg, known.scores)
+            for column, cfg, _ in self.boilerplate
+            for known in scores
+            if known.scores in present and known.serves(column, cfg)
+        }
+        return dataclasses.replace(self, scored=frozenset(served))
+
+    def score_column(self, column: str, cfg: BoilerplateConfig) -> str | None:
+        """Return the column of known leftover scores of the boilerplate check of `column` with `cfg`."""
+        return next((name for c, s, name in self.scored if (c, s) == (column, cfg)), None)
+
     @property
     def columns(self) -> list[str]:
         names = {c for c, _ in self.templates} | set(self.exact) | {c for c, _ in self.dedup}
         for column, cfg, _ in self.languages:
             names.add(self.label_column(column, cfg) or column)
+        names |= {name for _, _, name in self.scored}
         return sorted(names)
 
 
@@ -268,8 +310,13 @@ def _second_pass(chunk: _Chunk) -> dict[str, Any]:
     texts = {column: [text or "" for text in table.column(column).to_pylist()] for column in columns}
     for column, cfg, min_score in needs.boilerplate:
         templates = chunk.templates[(column, checks.template_config(dataclasses.asdict(cfg)))]
+        scores = needs.score_column(column, cfg)
+        if scores is None:
+            check, known = checks.has_boilerplate, ()
+        else:
+            check, known = checks.has_boilerplate_scored, (table.column(scores).to_pylist(),)
         flags[(BOILERPLATE, column, cfg, min_score)] = _attempt(
-            errors, [BOILERPLATE], checks.has_boilerplate, texts[column], cfg, templates, min_score
+            errors, [BOILERPLATE], check, texts[column], cfg, templates, min_score, *known
         )
     for column, cfg, allowed in needs.languages:
         labels = needs.label_column(column, cfg)
@@ -308,13 +355,16 @@ def compute_context(
     batch_rows: int,
     workers: int,
     labels: Sequence[LanguageLabels] = (),
+    scores: Sequence[LeftoverScores] = (),
 ) -> ValidationContext:
     """Compute the context of a suite's custom expectations over `splits`, in two streaming passes.
 
-    `labels`: known language labels the language checks they serve read instead of detecting.
+    `labels`: known language labels the language checks they serve read instead of detecting;
+    `scores`: known leftover scores the boilerplate checks they serve read instead of classifying.
     """
     present = set.intersection(*(set(source_schema(source).names) for source in splits.values()))
     needs = suite_needs(expectations).on_columns(present).with_labels(labels, present)
+    needs = needs.with_scores(scores, present)
     context = ValidationContext(bounds)
     n = max((hi for _, hi in bounds.values()), default=0)
     if not needs.columns or n == 0:

@@ -36,7 +36,7 @@ from corpus_kit.validation.results import ID_SAMPLE, ExpectationResult, Validati
 from corpus_kit.validation.suites import Suite, build_gx_suite, load_suite
 
 if TYPE_CHECKING:
-    from corpus_kit.validation.context import LanguageLabels
+    from corpus_kit.validation.context import LanguageLabels, LeftoverScores
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +136,7 @@ def validate_splits(
     batch_rows: int = BATCH_ROWS,
     workers: int = 0,
     labels: Sequence[LanguageLabels] = (),
+    scores: Sequence[LeftoverScores] = (),
 ) -> ValidationReport:
     """Validate every split with `suite`, and the splits together with its cross-split expectations.
 
@@ -145,7 +146,9 @@ def validate_splits(
     `workers` processes, 0: all cores) on every chunk, their counts summed; any other expectation
     runs once on the whole split, read with only the columns it names. `params` replaces suite
     values the suite marks as parameters (e.g. `{"languages": ["en"]}`). `labels` are language labels
-    the caller's own language stage computed (see `LanguageLabels`), read instead of detected again.
+    the caller's own language stage computed (see `LanguageLabels`), read instead of detected again;
+    `scores` the leftover boilerplate scores its own clean stage computed (see `LeftoverScores`),
+    read instead of classified again. Their columns are not shown to GX.
     """
     from corpus_kit.validation.context import compute_context, use_context
 
@@ -157,9 +160,10 @@ def validate_splits(
         start_row = bounds[split][1]
     start = time.perf_counter()
     rows = min(batch_rows, CONTEXT_ROWS)
-    facts = compute_context(splits, loaded.expectations, bounds, rows, worker_count(workers), labels)
+    facts = compute_context(splits, loaded.expectations, bounds, rows, worker_count(workers), labels, scores)
     in_workers = facts.seconds - (time.perf_counter() - start)  # beyond this process's own time
-    plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]))
+    hidden = frozenset(known.scores for known in scores)
+    plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]), hidden)
     with use_context(facts), stage_bar("validate: expectations (Great Expectations)", start_row) as bar:
         for split, source in splits.items():
             plan.run_split(split, source, bounds[split], batch_rows, bar)
@@ -178,6 +182,8 @@ class _Plan:
     suite: Suite
     gx_context: Any
     report: ValidationReport
+    #: Columns of the data GX does not see (the caller's own work columns).
+    hidden: frozenset[str] = frozenset()
     found: dict[tuple[str, int], list[_ChunkResult]] = field(default_factory=dict)
 
     def _pick(self, types: frozenset[str], exclude: frozenset[str] = frozenset()) -> list:
@@ -200,6 +206,7 @@ class _Plan:
             rows, whole = rows + whole, []
         empty = source if isinstance(source, pa.Table) else source_schema(source).empty_table()
         for chunk in iter_chunks(source, batch_rows) if hi > lo else [empty]:  # an empty split too
+            chunk = chunk.drop_columns([name for name in chunk.column_names if name in self.hidden])
             end = offset + chunk.num_rows
             label = split if chunk.num_rows == hi - lo else f"{split}[{offset - lo}:{end - lo}]"
             picked = rows + (schema if offset == lo else [])
