@@ -70,14 +70,21 @@ _BOILERPLATE_KEYS = tuple(_BOILERPLATE_FIELDS)
 
 
 class ColumnTemplateLines(ColumnAggregateMetricProvider):
-    """The template lines of a text column: lines repeated on enough of its rows."""
+    """The template lines of a text column: lines repeated on enough of its rows.
+
+    During a corpus-kit validation run, those of the whole split the rows belong to (the ones its
+    flags were computed with), not of this chunk alone.
+    """
 
     metric_name = _TEMPLATE_METRIC
     value_keys = _TEMPLATE_KEYS
 
     @column_aggregate_value(engine=PandasExecutionEngine, filter_column_isnull=True)
     def _pandas(cls, column: pd.Series, **kwargs: Any):
-        return checks.template_lines(column.tolist(), checks.template_config(kwargs))
+        cfg = checks.template_config(kwargs)
+        running = active_context()
+        known = running.split_templates(column.name, cfg, column.index) if running is not None else None
+        return known if known is not None else checks.template_lines(column.tolist(), cfg)
 
 
 def _template_dependency(metric_domain_kwargs: dict, metric_value_kwargs: dict) -> MetricConfiguration:

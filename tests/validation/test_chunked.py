@@ -64,6 +64,27 @@ def test_chunks_and_workers_change_nothing(batch_rows: int, workers: int) -> Non
     assert len(chunked.gx_results) > len(whole.gx_results)
 
 
+def test_chunks_report_the_template_lines_of_their_split() -> None:
+    # A line on three pages of the split, each in another chunk of 5 rows: a template line of the
+    # split, which the failing rows' details name in every chunk as they do in one whole batch.
+    note = "Reporting was contributed by our correspondents in Srinagar, Islamabad and New Delhi."
+    texts = [f"{p}\n{note}" if i in (1, 6, 11) else p for i, p in enumerate(seed_paragraphs()[:15])]
+    splits = {"train": table(texts)}
+    whole = validate_splits(splits, "corpus", workers=1)
+    chunked = validate_splits(splits, "corpus", batch_rows=5, workers=1)
+    [result] = [
+        r
+        for r in chunked.results
+        if r.expectation_type == "expect_column_values_to_have_no_boilerplate_lines"
+    ]
+    assert result.unexpected_count == 3
+    offending = {row["id"]: row["lines"] for row in result.details["offending_lines"]}
+    assert offending == {
+        f"doc-{i}": [{"line": 1, "text": note, "reason": "template_line"}] for i in (1, 6, 11)
+    }
+    assert _outcome(chunked) == _outcome(whole)
+
+
 def test_release_in_chunks_finds_leaks_across_splits(tmp_path: Path) -> None:
     root = leaky_release(tmp_path / "rel")
     whole = validate_path(root)
