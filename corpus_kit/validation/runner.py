@@ -164,9 +164,15 @@ def validate_splits(
     in_workers = facts.seconds - (time.perf_counter() - start)  # beyond this process's own time
     hidden = frozenset(known.scores for known in scores)
     plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]), hidden)
-    with use_context(facts), stage_bar("validate: expectations (Great Expectations)", start_row) as bar:
-        for split, source in splits.items():
-            plan.run_split(split, source, bounds[split], batch_rows, bar)
+    # What lives now (GX's modules, the caller's data) is left out of the collections after each
+    # chunk (see `_Plan._collect`), which then only scan the objects of the chunk's run.
+    gc.freeze()
+    try:
+        with use_context(facts), stage_bar("validate: expectations (Great Expectations)", start_row) as bar:
+            for split, source in splits.items():
+                plan.run_split(split, source, bounds[split], batch_rows, bar)
+    finally:
+        gc.unfreeze()
     for split in [*splits, ALL_SPLITS]:
         for i, entry in enumerate(loaded.expectations):
             if (split, i) in plan.found:
