@@ -453,7 +453,9 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
         if ingest.docs_in != kept + len(rejects):
             raise AssertionError(f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}")
         stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
-        return package_release(parts, keys, rejects, cfg, ingest.docs_in, stages, own_stages=True)
+        return package_release(
+            parts, keys, rejects, cfg, ingest.docs_in, stages, own_stages=True, validated=seconds["leftover"]
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -466,13 +468,15 @@ def package_release(
     documents_in: int,
     stages: list[StageSummary] | None = None,
     own_stages: bool = False,
+    validated: float = 0.0,
 ) -> BuildReport:
     """Validate release rows and write them as release `cfg.dataset.version`.
 
     `parts` are tables or Parquet files of release rows with `split` set, read one at a time;
     `keys` the dedup keys of the kept documents (a table or its Parquet file); `own_stages`: the
     rows' `lang` is the language stage's with `cfg.langid` on their text, and their `leftover_score`
-    (if any) the clean stage's with `cfg.boilerplate` (validation reads them).
+    (if any) the clean stage's with `cfg.boilerplate` (validation reads them); `validated`: seconds
+    the stages already spent computing them for the validation, counted in its time.
 
     Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
     exists with other content. The release appears with one rename, or not at all.
@@ -484,7 +488,7 @@ def package_release(
     shutil.rmtree(staged, ignore_errors=True)
     kept = _rows(parts)
     report = _validate(parts, cfg, own_stages)
-    stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds))
+    stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds + validated))
     if report.error:
         raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")
     if not report.success:

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from corpus_kit import schema
 from corpus_kit.config import BuildConfig
-from corpus_kit.stages.boilerplate import remove_boilerplate
+from corpus_kit.stages.boilerplate import clean_pages
 from corpus_kit.stages.langid import detect_languages
 from corpus_kit.stages.near_dup import dedup_keys
 from corpus_kit.stages.quality import compute_quality_signals
@@ -39,14 +39,21 @@ def run_document_stages(
     seconds: dict[str, float] = {}
     start = time.perf_counter()
     if cfg.boilerplate.enabled:
-        # The leftover scores spare the build's validation most of its boilerplate check.
-        table = remove_boilerplate(table, cfg.boilerplate, templates, leftover=cfg.boilerplate)
+        cleaned = clean_pages(table, cfg.boilerplate, templates)
+        seconds["clean"] = time.perf_counter() - start
+        start = time.perf_counter()
+        # Validation work, done while the classifier's line features are at hand: the leftover
+        # scores spare the build's validation most of its boilerplate check.
+        table = set_column(
+            cleaned.table, schema.LEFTOVER_SCORE.name, cleaned.leftover_scores(cfg.boilerplate)
+        )
+        seconds["leftover"] = time.perf_counter() - start
     else:
         table = set_column(
             table, "removed_lines", pa.array([[]] * table.num_rows, pa.list_(schema.REMOVED_LINE))
         )
         table = set_column(table, "n_chars", pc.utf8_length(table.column("text")).cast(pa.int64()))
-    seconds["clean"] = time.perf_counter() - start
+        seconds["clean"] = time.perf_counter() - start
     start = time.perf_counter()
     table = detect_languages(table, cfg.langid)
     seconds["langid"] = time.perf_counter() - start

@@ -434,10 +434,7 @@ def _template(templates: TemplateLines | None, url: str | None, source: str | No
 
 
 def remove_boilerplate(
-    table: pa.Table,
-    cfg: BoilerplateConfig,
-    templates: TemplateLines | None = None,
-    leftover: BoilerplateConfig | None = None,
+    table: pa.Table, cfg: BoilerplateConfig, templates: TemplateLines | None = None
 ) -> pa.Table:
     """Replace `text` by its kept lines; fill `removed_lines` and `n_chars`.
 
@@ -445,20 +442,41 @@ def remove_boilerplate(
     model) and, for template lines, `url` and `source`. Reasons: `template_line`, rule
     reasons (`nav_menu`, `caption`) and model reasons (see the module docstring); the
     classifier scores each page without its site's template lines.
-
-    With `leftover`, also fill `schema.LEFTOVER_SCORE`: the highest score of a line the plain
-    classifier with `leftover`'s settings removes from the cleaned text read alone (no url, no
-    template lines), null when it removes none: what the validation suite's boilerplate check
-    computes from the text. A page the cleaner kept whole (all its scored lines) is the page it just
-    scored, so its line features serve again and only the trees run.
     """
-    texts = table.column("text").to_pylist()
     if not cfg.enabled:
+        texts = table.column("text").to_pylist()
         return set_column(
             set_column(table, "removed_lines", pa.array([[] for _ in texts], pa.list_(schema.REMOVED_LINE))),
             "n_chars",
             pa.array([len(t) for t in texts], pa.int64()),
         )
+    return clean_pages(table, cfg, templates).table
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """What `clean_pages` returns: the cleaned table, and what the classifier saw of each row."""
+
+    table: pa.Table
+    pages: list[_Text]
+    kept: list[list[int]]  # each row's kept lines (numbers in its text before cleaning)
+    features: list[np.ndarray]  # the `LINE_FEATURES` rows of each row's scored lines
+
+    def leftover_scores(self, cfg: BoilerplateConfig) -> pa.Array:
+        """Return the `schema.LEFTOVER_SCORE` of each cleaned text with the classifier settings of `cfg`.
+
+        The highest score of a line the plain classifier removes from the cleaned text read alone
+        (no url, no template lines), null when it removes none: what the validation suite's
+        boilerplate check computes from the text. A page kept whole (all its scored lines) is the
+        page just scored, so its line features serve again and only the trees run.
+        """
+        scores = _leftover_scores(self.pages, self.kept, self.features, cfg)
+        return pa.array(scores, schema.LEFTOVER_SCORE.type)
+
+
+def clean_pages(table: pa.Table, cfg: BoilerplateConfig, templates: TemplateLines | None = None) -> Cleaned:
+    """`remove_boilerplate` (with `cfg.enabled`), also returning what the classifier saw."""
+    texts = table.column("text").to_pylist()
     urls = table.column("url").to_pylist() if "url" in table.column_names else [None] * len(texts)
     sources = table.column("source").to_pylist() if "source" in table.column_names else [None] * len(texts)
     splits = [
@@ -476,16 +494,13 @@ def remove_boilerplate(
     table = set_column(table, "text", pa.array(cleaned, pa.string()))
     table = set_column(table, "removed_lines", pa.array(removed_lines, pa.list_(schema.REMOVED_LINE)))
     table = set_column(table, "n_chars", pa.array([len(t) for t in cleaned], pa.int64()))
-    if leftover is None:
-        return table
-    scores = _leftover_scores(splits, kept_lines, features, leftover)
-    return set_column(table, schema.LEFTOVER_SCORE.name, pa.array(scores, schema.LEFTOVER_SCORE.type))
+    return Cleaned(table, splits, kept_lines, features)
 
 
 def _leftover_scores(
     splits: list[_Text], kept: list[list[int]], features: list[np.ndarray], cfg: BoilerplateConfig
 ) -> list[float | None]:
-    """The `schema.LEFTOVER_SCORE` of each cleaned text: its `kept` lines of `splits`.
+    """`Cleaned.leftover_scores` of the cleaned texts: the `kept` lines of `splits`.
 
     A page kept whole has the lines the cleaner scored, so its `features` serve again, with the
     url's columns as a page without url has them; any other cleaned page is scored anew.

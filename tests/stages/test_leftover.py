@@ -9,7 +9,7 @@ import pytest
 
 from corpus_kit import schema
 from corpus_kit.config import BoilerplateConfig
-from corpus_kit.stages.boilerplate import classify_texts, remove_boilerplate
+from corpus_kit.stages.boilerplate import classify_texts, clean_pages, remove_boilerplate
 from corpus_kit.stages.template_lines import count_template_lines, merge_template_counts
 from corpus_kit.validation import checks
 from tests.stages.test_boilerplate import _evaluation_pages
@@ -52,14 +52,16 @@ def _pages() -> pa.Table:
 def test_leftover_scores_are_what_the_classifier_says_of_the_cleaned_text(strict: BoilerplateConfig) -> None:
     table = _pages()
     templates = merge_template_counts([count_template_lines(table, CFG)], CFG)
-    out = remove_boilerplate(table, CFG, templates, leftover=strict)
+    out = clean_pages(table, CFG, templates)
+    scores = out.leftover_scores(strict).to_pylist()
+    out = out.table
     cleaned = out.column("text").to_pylist()
     # The classifier on the cleaned text alone: no url, no template lines.
     expected = [
         max((score for *_, score in removed if score is not None), default=None)
         for removed in classify_texts(cleaned, strict)
     ]
-    assert out.column(schema.LEFTOVER_SCORE.name).to_pylist() == expected
+    assert scores == expected
     # Both ways of computing them were taken: pages kept whole and pages the cleaner cut.
     whole = [
         all(line["reason"] == schema.LINE_TEMPLATE for line in removed)
@@ -67,15 +69,14 @@ def test_leftover_scores_are_what_the_classifier_says_of_the_cleaned_text(strict
     ]
     assert 12 <= sum(whole) < len(whole) - 40
     assert any(score is not None for score in expected)
-    # Without `leftover`, the same table without the column.
-    assert remove_boilerplate(table, CFG, templates).equals(out.drop_columns([schema.LEFTOVER_SCORE.name]))
+    assert remove_boilerplate(table, CFG, templates).equals(out)
 
 
 @pytest.mark.parametrize("min_score", [0.0, 0.5, 0.9])
 def test_the_boilerplate_check_from_leftover_scores_equals_the_classifying_one(min_score: float) -> None:
-    out = remove_boilerplate(_pages(), CFG, leftover=CFG)
-    cleaned = out.column("text").to_pylist()
-    scores = out.column(schema.LEFTOVER_SCORE.name).to_pylist()
+    out = clean_pages(_pages(), CFG)
+    cleaned = out.table.column("text").to_pylist()
+    scores = out.leftover_scores(CFG).to_pylist()
     # Three texts with a line of the validation's template lines (the menu and promo lines are gone),
     # three with a line the rules remove: both count whatever the scores say.
     texts = [
