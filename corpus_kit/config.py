@@ -105,17 +105,19 @@ class LangidConfig:
     min_prob: float = 0.5  # posterior of the best language below this gives `und`
     max_unknown_script: float = 0.5  # share of letters in scripts no langdetect profile uses, above: `und`
     max_unknown_letters: float = 0.05  # share of other letters no profile uses, above this: `und`
-    # A text whose trigrams fit its best language worse than that language's own profile by more
-    # than `max_misfit` nats per trigram (plus two standard errors), while that language leads the
-    # second by under `min_margin` nats per n-gram, is `und` (languages langdetect lacks).
-    max_misfit: float = 1.4
-    min_margin: float = 0.2
+    # A text that misfits its best language, while that language leads the second by under
+    # `min_margin` nats per n-gram, is `und` (languages langdetect lacks). Misfit: the trigrams of its
+    # words fit the language worse than its own profile by more than `max_misfit` nats per trigram
+    # (plus two standard errors), or it has `misfit_letters` letters the language does not use.
+    max_misfit: float = 1.2
+    min_margin: float = 0.25
+    misfit_letters: int = 3
     sample_chars: int = 600  # characters of a long text that are read, from `sample_parts` places
     sample_parts: int = 3
     mix_min_chars: int = 20  # lines with fewer letters are left out of `lang_mix`
 
     def __post_init__(self) -> None:
-        for name in ("min_chars", "sample_chars", "sample_parts", "mix_min_chars"):
+        for name in ("min_chars", "sample_chars", "sample_parts", "mix_min_chars", "misfit_letters"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"langid.{name} = {getattr(self, name)} must be at least 1")
         for name in ("min_prob", "max_unknown_script", "max_unknown_letters"):

@@ -22,30 +22,43 @@ A text is `und` when, in this order:
 3. more than `max_unknown_letters` of them are letters no profile uses, of scripts it does use
    (Kazakh "қ", Azerbaijani "ə", Esperanto "ĉ", Belarusian "ў", Icelandic "ð", ...);
 4. the posterior of the best language is below `min_prob`;
-5. the text fits its best language badly and only narrowly: both
-   a. misfit: the mean of ``log(p(trigram | best) + 0.5 / 10000)`` over the text's trigrams found in
-      some profile is below that language's expected value for a trigram drawn from its own profile
-      (``sum p log(p + 0.5 / 10000)`` over its trigrams) by more than ``max_misfit`` nats plus two
-      standard errors (the profile's standard deviation of that log-prob over the square root of
-      the number of trigrams, so short texts need a bigger misfit), and
-   b. margin: the best language's log-likelihood leads the second's by less than `min_margin`
-      nats per n-gram found;
+5. the text fits its best language badly and only narrowly:
+   margin: the best language's log-likelihood leads the second's by less than `min_margin` nats per
+   n-gram found, and the text misfits that language in one of two ways:
+   a. trigrams: the mean of ``log(p(trigram | best) + 0.5 / 10000)`` over the text's trigrams found
+      in some profile is below that language's expected value for a trigram drawn from its own
+      profile (``sum p log(p + 0.5 / 10000)`` over its trigrams) by more than ``max_misfit`` nats
+      plus two standard errors (the profile's standard deviation of that log-prob over the square
+      root of the number of trigrams, so short texts need a bigger misfit). Only trigrams of words
+      that do not start with a capital letter count (names and quoted titles are often foreign),
+      unless no such word has any;
+   b. letters: at least `misfit_letters` of its letters are letters of the best language's scripts
+      that its profile does not use (Welsh has no "á", Norwegian no "ð", Latvian no "ō", Ukrainian
+      no "ы"). A language's scripts are those of at least a tenth of its profile's letters; a letter
+      is used as for rule 3 (unigram probability of at least 1e-4 in that profile). Counted per
+      whitespace-separated token of the read text, leaving out tokens that start with a capital
+      letter (names: "Søren" in an English text) and tokens that read as letters the language uses
+      once a common encoding mix-up is undone: the token's bytes in a Windows (1250-1254, 1257) or
+      ISO-8859-2/-9 code page read as UTF-8 or as another of these pages (Turkish "yýl" for "yıl",
+      Czech "ľe" for "že", "Ã©" for "é"; "ďż˝", a character lost before, leaves no letter);
    not applied when the best language is Chinese, Japanese or Korean (langdetect's normalisation
    folds Han ideographs, kana and Hangul syllables into a few class characters, so their profiles
    hold almost no trigrams to fit).
 Korean is only a candidate when the text has Hangul, Japanese only when it has kana (langdetect's
 Korean profile holds Han characters and otherwise wins some Chinese texts).
 
-Rules 2 and 3 catch languages langdetect lacks by their letters, rule 5 by their n-grams: a Zulu
-sentence best fits Swahili, but far worse than Swahili text fits the Swahili profile. Languages that
-are close relatives of a supported one (Bosnian and Serbian of Croatian and Macedonian, Malay of
-Indonesian, Nynorsk of Norwegian) and some others (Latin, Esperanto, Belarusian) fit their neighbour
-about as well as its own text does and keep its label; so do most single words and word pairs, where
-a few n-grams cannot tell a misfit from chance. Rule 5's thresholds are set so that accuracy on the
-supported languages of every kind of text stays at least that of plain langdetect; a stricter rule
-labels more unsupported text `und` but costs that accuracy first on sentences (see the README).
-Rule 3 also catches supported languages whose text was decoded with the wrong code page (Turkish
-"ş" read as Latin-1 "þ") when such letters are frequent.
+Rules 2 and 3 catch languages langdetect lacks by letters no profile uses, rule 5 by their n-grams
+or by letters their nearest language does not use: a Zulu sentence best fits Swahili, but far worse
+than Swahili text fits the Swahili profile; an Irish one fits Welsh but has "á" and "í", which Welsh
+lacks. Languages that are close relatives of a supported one (Bosnian and Serbian of Croatian and
+Macedonian, Malay of Indonesian, Nynorsk of Norwegian) and some others (Latin, Basque, Esperanto
+without its accented letters) fit their neighbour about as well as its own text does and keep its
+label; so do most single words and word pairs, where a few n-grams cannot tell a misfit from chance.
+Rule 5's thresholds are set so that accuracy on the supported languages of every kind of text stays
+at least that of plain langdetect; a stricter rule labels more unsupported text `und` but costs that
+accuracy first on sentences (see the README). Rule 3 also catches supported languages whose text was
+decoded with the wrong code page (Turkish "ş" read as Latin-1 "þ") when such letters are frequent;
+rule 5b leaves such text alone when undoing the mix-up explains its odd letters.
 
 Columns: `lang` (langdetect's codes: `en`, `de`, `zh-cn`, ...; `und`), `lang_prob` (posterior of
 the best language, rounded to 6 decimals, kept under rules 4 and 5; 0.0 under rules 1 to 3),
@@ -82,6 +95,13 @@ _MISFIT_ERRORS = 2.0  # standard errors of the mean trigram log-probability adde
 # langdetect's normalisation maps Hangul syllables, kana and Han ideographs to a few class
 # characters, so trigram fit says nothing about these languages: rule 5 leaves them alone.
 _COLLAPSED = ("ja", "ko", "zh-cn", "zh-tw")
+_SCRIPT_SHARE = 0.1  # a language's scripts: those of at least this share of its profile's letters
+# Code pages of encoding mix-ups undone before counting unwritten letters (rule 5b): text in one of
+# the single-byte pages shown as another, or UTF-8 shown as a single-byte page.
+_CODE_PAGES = ("cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1257", "iso8859_2", "iso8859_9")
+_MIX_UPS = tuple(
+    (shown, meant) for shown in _CODE_PAGES for meant in ("utf-8", *_CODE_PAGES) if meant != shown
+)
 
 
 @dataclass(frozen=True)
@@ -100,7 +120,11 @@ class _Model:
     expected: np.ndarray  # (languages,): mean log-prob of a trigram drawn from the language's profile
     spread: np.ndarray  # (languages,): its standard deviation
     collapsed: frozenset[int]  # languages rule 5 does not apply to (`_COLLAPSED`)
+    letters: dict[str, int]  # letter -> row of `log_prob`, for the letters some profile holds as unigrams
+    writes: np.ndarray  # bool, (letter rows, languages): the letter has probability >= _MIN_LETTER_PROB
+    scripts: tuple[frozenset[str], ...]  # per language: scripts of at least _SCRIPT_SHARE of its letters
     words: dict[str, _Word] = field(default_factory=dict)  # cache of `_read_word`
+    unwritten: dict[str, np.ndarray] = field(default_factory=dict)  # cache of `_unwritten_letter`
 
 
 @functools.cache
@@ -132,6 +156,7 @@ def _model(seed: int) -> _Model:
     }
     log_prob = np.log(probs + smoothing)
     trigram = np.array([len(g) == 3 for g in grams])
+    letter_rows = [i for i, g in enumerate(grams) if len(g) == 1 and g.isalpha()]
     return _Model(
         langs=langs,
         rows={g: i for i, g in enumerate(grams)},
@@ -143,6 +168,9 @@ def _model(seed: int) -> _Model:
         trigram=trigram,
         **_trigram_fit(probs[trigram], log_prob[trigram]),
         collapsed=frozenset(langs.index(lang) for lang in _COLLAPSED),
+        letters={grams[i]: k for k, i in enumerate(letter_rows)},
+        writes=probs[letter_rows] >= _MIN_LETTER_PROB,
+        scripts=_language_scripts([grams[i] for i in letter_rows], probs[letter_rows]),
     )
 
 
@@ -181,6 +209,92 @@ def _unknown_letters(frequent: set[str], table: dict[int, str]) -> dict[str, fro
 
 def _script(char: str) -> str:
     return unicodedata.name(char, "").partition(" ")[0]
+
+
+def _language_scripts(letters: list[str], probs: np.ndarray) -> tuple[frozenset[str], ...]:
+    """Return, per language, the scripts holding at least `_SCRIPT_SHARE` of its letters' probability."""
+    mass: dict[str, np.ndarray] = {}
+    for letter, row in zip(letters, probs, strict=True):
+        script = _script(letter)
+        mass[script] = mass.get(script, 0.0) + row
+    total = sum(mass.values())
+    return tuple(
+        frozenset(script for script, share in mass.items() if share[lang] >= _SCRIPT_SHARE * total[lang])
+        for lang in range(probs.shape[1])
+    )
+
+
+def _unwritten_letter(char: str, model: _Model) -> np.ndarray:
+    """Return, per language, whether `char` is a letter of its scripts that its profile does not use.
+
+    Used: the letter, its lowercase or (for a letter NFKC changes) the base letter of its decomposition
+    has a unigram probability of at least `_MIN_LETTER_PROB` in the profile, as for rule 3.
+    """
+    cached = model.unwritten.get(char)
+    if cached is not None:
+        return cached
+    variants = {char, char.lower()}
+    if unicodedata.normalize("NFKC", char) != char:
+        base = unicodedata.normalize("NFKD", char)[:1].translate(model.table)
+        variants |= {base, base.lower()}
+    written = np.zeros(len(model.langs), dtype=bool)
+    for variant in variants:
+        row = model.letters.get(variant)
+        if row is not None:
+            written |= model.writes[row]
+    script = _script(char)
+    result = np.array([script in scripts for scripts in model.scripts]) & ~written
+    model.unwritten[char] = result
+    return result
+
+
+def _letters_of(token: str, model: _Model) -> list[str]:
+    """Return the letters of a token of raw text once normalised as langdetect does."""
+    return [char for char in _normalize(token, model) if char.isalpha()]
+
+
+def _unwritten_letters(sample: str, best: int, model: _Model) -> int:
+    """Return how many letters of `sample` are letters of the best language's scripts it does not use.
+
+    Counted per whitespace-separated token of the read text. Not counted: tokens that start with a
+    capital letter (names: "Søren", "Muñoz" in an English text), and tokens whose letters all become
+    letters the language uses once a common encoding mix-up is undone: their bytes in a Windows or
+    ISO-8859 code page read as UTF-8 or as another of these code pages (Turkish "yýl" for "yıl",
+    Czech "ľe" for "že", UTF-8 "Ã©" for "é"). A mix-up to UTF-8 may also leave no letter ("ďż˝" is a
+    lost character, U+FFFD).
+    """
+    count = 0
+    for token in sample.split():
+        letters = _letters_of(token, model)
+        if not letters or letters[0].isupper():
+            continue
+        unwritten = sum(bool(_unwritten_letter(char, model)[best]) for char in letters)
+        if unwritten and not _mis_decoded(token, len(letters), best, model):
+            count += unwritten
+    return count
+
+
+def _mis_decoded(token: str, n_letters: int, best: int, model: _Model) -> bool:
+    """Return whether `token` reads as letters the best language uses once re-decoded (see above)."""
+    for shown, meant in _MIX_UPS:
+        try:
+            fixed = token.encode(shown).decode(meant)
+        except UnicodeError:
+            continue
+        if fixed == token:
+            continue
+        letters = _letters_of(fixed, model)
+        if not letters:
+            if meant == "utf-8":
+                return True
+            continue
+        if meant != "utf-8" and len(letters) < n_letters:  # a single-byte mix-up keeps every letter
+            continue
+        if not any(_unwritten_letter(char, model)[best] for char in letters) and all(
+            _script(char) in model.scripts[best] for char in letters
+        ):
+            return True
+    return False
 
 
 def _read_word(word: str, model: _Model) -> _Word:
@@ -240,15 +354,19 @@ def _normalize(sample: str, model: _Model) -> str:
 def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     """Return `(lang, lang_prob, lang_mix)` for one text."""
     model = _model(cfg.seed)
-    normal = _normalize(_sample(text, cfg), model)
+    sample = _sample(text, cfg)
+    normal = _normalize(sample, model)
     rows: list[int] = []
     starts: list[int] = []  # first row of each line with rows
     weights: list[int] = []  # letters of each such line
+    capitalised: list[tuple[int, int]] = []  # rows of words that start with a capital letter
     letters = unknown = foreign = 0
     for line in normal.split("\n"):
         line_start, line_letters = len(rows), 0
         for word in line.split():
             found, n_letters, n_unknown, n_foreign = _read_word(word, model)
+            if found and word[0].isupper():
+                capitalised.append((len(rows), len(rows) + len(found)))
             rows += found
             line_letters += n_letters
             unknown += n_unknown
@@ -273,7 +391,7 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     best = int(np.argmax(total))
     prob = 1.0 / math.fsum(math.exp(s - total[best]) for s in total.tolist())
     prob = round(prob, 6)
-    if prob < cfg.min_prob or _misfit(model, found, scores[:, best], total, best, cfg):
+    if prob < cfg.min_prob or _misfit(model, sample, found, scores[:, best], total, best, capitalised, cfg):
         return UNDETERMINED, prob, 0.0
     counted = [
         (w, int(np.argmax(s)) == best)
@@ -285,22 +403,37 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
 
 
 def _misfit(
-    model: _Model, found: np.ndarray, scores: np.ndarray, total: np.ndarray, best: int, cfg: LangidConfig
+    model: _Model,
+    sample: str,
+    found: np.ndarray,
+    scores: np.ndarray,
+    total: np.ndarray,
+    best: int,
+    capitalised: list[tuple[int, int]],
+    cfg: LangidConfig,
 ) -> bool:
     """Return whether rule 5 applies: the text fits its best language poorly and only narrowly.
 
-    `scores` are the log-probs of the `found` n-gram rows under the best language, `total` the text's
-    log-likelihood per language.
+    `sample` is the read text, `scores` the log-probs of the `found` n-gram rows under the best
+    language, `total` the text's log-likelihood per language, `capitalised` the spans of `found` that
+    come from words starting with a capital letter.
     """
     if best in model.collapsed:
         return False
     margin = total[best] - np.partition(total, -2)[-2]
-    trigrams = scores[model.trigram[found]]
-    if margin >= cfg.min_margin * len(found) or not len(trigrams):
+    if margin >= cfg.min_margin * len(found):
         return False
-    misfit = model.expected[best] - trigrams.sum(dtype=np.float64) / len(trigrams)
-    error = model.spread[best] / math.sqrt(len(trigrams))
-    return bool(misfit > cfg.max_misfit + _MISFIT_ERRORS * error)
+    is_trigram = model.trigram[found]
+    lower = is_trigram.copy()
+    for start, end in capitalised:
+        lower[start:end] = False
+    trigrams = scores[lower] if lower.any() else scores[is_trigram]
+    if len(trigrams):
+        misfit = model.expected[best] - trigrams.sum(dtype=np.float64) / len(trigrams)
+        error = model.spread[best] / math.sqrt(len(trigrams))
+        if misfit > cfg.max_misfit + _MISFIT_ERRORS * error:
+            return True
+    return _unwritten_letters(sample, best, model) >= cfg.misfit_letters
 
 
 def detect_language(text: str, cfg: LangidConfig) -> tuple[str, float]:
