@@ -44,6 +44,7 @@ from corpus_kit.stages.near_dup import ComponentsFn, cluster_duplicates, dedup_k
 from corpus_kit.stages.quality import SIGNAL_COLUMNS, compute_quality_signals
 from corpus_kit.stages.splits import assign_splits
 from corpus_kit.tables import set_column
+from corpus_kit.validation.runner import preload
 
 logger = logging.getLogger(__name__)
 
@@ -346,6 +347,7 @@ def _document_phase(
     tasks = shard_tasks(ingested, work, cfg, templates)
     seconds: Counter = Counter({"templates": time.perf_counter() - start - producing})
     total = sum(pq.read_metadata(p).num_rows for p in ingested)
+    preload()  # the validation's import, while this process only waits for the workers
     with stage_bar("clean, quality, langid", total) as bar:
         for shard_seconds, docs, nbytes in pool.map_ordered(process_shard, tasks):
             seconds.update(shard_seconds)
@@ -438,6 +440,7 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
 
             # One Ray instance for the document phase and the duplicate clusters.
             with ray_engine.session(cfg, ray_address):
+                preload()  # the validation's import, while the driver waits for Ray
                 cleaned, key_paths, ray_seconds = ray_engine.run_document_phase(shards, cfg, work)
                 seconds = Counter(ray_seconds)
                 start = time.perf_counter()

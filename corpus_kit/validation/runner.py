@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import importlib
 import logging
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -126,6 +128,17 @@ ROW_TYPES = frozenset(
 
 #: Keys of an expectation's kwargs that name columns.
 _COLUMN_KEYS = ("column", "column_A", "column_B", "column_list")
+
+
+def preload() -> threading.Thread:
+    """Start importing Great Expectations (seconds of CPU) in a thread, for a validation to come.
+
+    A caller with other work under way (a build waiting on its workers) so takes the import off the
+    validation's path; `validate_splits` waits for it if it is not done yet.
+    """
+    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), name="gx-import")
+    thread.start()
+    return thread
 
 
 def validate_splits(
