@@ -17,7 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
 from corpus_kit.config import BoilerplateConfig
@@ -94,26 +96,30 @@ def count_template_lines(table: pa.Table, cfg: BoilerplateConfig) -> pa.Table:
 
 def merge_template_counts(counts: Iterable[pa.Table], cfg: BoilerplateConfig) -> TemplateLines:
     """Sum per-batch counts and keep each site's lines seen on enough of its documents."""
-    totals: dict[tuple[str, int | None], int] = {}
-    for batch in counts:
-        for site, line_hash, n_docs in zip(
-            batch.column("site").to_pylist(),
-            batch.column("line_hash").to_pylist(),
-            batch.column("n_docs").to_pylist(),
-            strict=True,
-        ):
-            totals[(site, line_hash)] = totals.get((site, line_hash), 0) + n_docs
+    tables = [table.select(TEMPLATE_COUNTS.names).cast(TEMPLATE_COUNTS) for table in counts]
+    if not tables:
+        return TemplateLines()
+    totals = (
+        pa.concat_tables(tables)
+        .group_by(["site", "line_hash"], use_threads=False)
+        .aggregate([("n_docs", "sum")])
+    )
+    is_site = pc.is_null(totals.column("line_hash"))
+    site_docs = totals.filter(is_site)
+    lines = totals.filter(pc.invert(is_site))
+    documents = pc.sum(site_docs.column("n_docs_sum")).as_py() or 0
+    # Each line's site's document count, looked up by site.
+    of_site = site_docs.column("n_docs_sum").take(pc.index_in(lines.column("site"), site_docs.column("site")))
+    n_docs = lines.column("n_docs_sum").to_numpy()
+    needed = np.maximum(cfg.template_min_docs, cfg.template_min_share * of_site.to_numpy())
+    chosen = lines.filter(pa.array(n_docs >= needed))
     sites: dict[str, set[int]] = {}
-    corpus: dict[int, int] = {}
-    documents = 0
-    for (site, line_hash), n_docs in totals.items():
-        if line_hash is None:
-            documents += n_docs
-            continue
-        corpus[line_hash] = corpus.get(line_hash, 0) + n_docs
-        needed = max(cfg.template_min_docs, cfg.template_min_share * totals[(site, None)])
-        if n_docs >= needed:
-            sites.setdefault(site, set()).add(line_hash)
-    needed = max(cfg.template_min_docs, cfg.template_min_share_corpus * documents)
-    everywhere = frozenset(h for h, n_docs in corpus.items() if n_docs >= needed)
+    for site, line_hash in zip(
+        chosen.column("site").to_pylist(), chosen.column("line_hash").to_pylist(), strict=True
+    ):
+        sites.setdefault(site, set()).add(line_hash)
+    corpus = lines.group_by("line_hash", use_threads=False).aggregate([("n_docs_sum", "sum")])
+    needed_corpus = max(cfg.template_min_docs, cfg.template_min_share_corpus * documents)
+    wide = pc.greater_equal(corpus.column("n_docs_sum_sum"), pa.scalar(needed_corpus, pa.float64()))
+    everywhere = frozenset(corpus.column("line_hash").filter(wide).to_pylist())
     return TemplateLines({site: frozenset(hashes) for site, hashes in sorted(sites.items())}, everywhere)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_kit import schema
 from corpus_kit.config import BoilerplateConfig
@@ -160,3 +162,49 @@ def test_template_config_is_validated(key: str) -> None:
 
     with pytest.raises(ConfigError, match=key):
         BoilerplateConfig(**{key: -1})
+
+
+def _merged_by_definition(counts: list[pa.Table], cfg: BoilerplateConfig) -> TemplateLines:
+    """`merge_template_counts` as its docstring defines it, one (site, line) at a time."""
+    totals: dict[tuple[str, int | None], int] = {}
+    for table in counts:
+        for row in table.to_pylist():
+            key = (row["site"], row["line_hash"])
+            totals[key] = totals.get(key, 0) + row["n_docs"]
+    documents = sum(n for (_, line), n in totals.items() if line is None)
+    sites: dict[str, set[int]] = {}
+    corpus: dict[int, int] = {}
+    for (site, line), n in totals.items():
+        if line is not None:
+            corpus[line] = corpus.get(line, 0) + n
+            if n >= max(cfg.template_min_docs, cfg.template_min_share * totals[(site, None)]):
+                sites.setdefault(site, set()).add(line)
+    wide = max(cfg.template_min_docs, cfg.template_min_share_corpus * documents)
+    return TemplateLines(
+        {site: frozenset(lines) for site, lines in sorted(sites.items())},
+        frozenset(line for line, n in corpus.items() if n >= wide),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pages=st.lists(
+        st.tuples(st.sampled_from(["a.org", "b.org", "c.org"]), st.lists(st.integers(0, 7), max_size=6)),
+        max_size=40,
+    ),
+    batch=st.integers(1, 9),
+    min_docs=st.integers(2, 5),
+    share=st.sampled_from([0.0, 0.05, 0.3, 1.0]),
+    share_corpus=st.sampled_from([0.05, 0.2, 0.5, 1.0]),
+)
+def test_merge_follows_its_definition(
+    pages: list[tuple[str, list[int]]], batch: int, min_docs: int, share: float, share_corpus: float
+) -> None:
+    # Pages of three sites made of lines drawn from eight, counted in batches of `batch` pages.
+    texts = ["\n".join(f"line number {n} of the shared furniture" for n in lines) for _, lines in pages]
+    table = pa.table({"text": pa.array(texts, pa.string()), "url": [f"https://{s}/p" for s, _ in pages]})
+    cfg = BoilerplateConfig(
+        template_min_docs=min_docs, template_min_share=share, template_min_share_corpus=share_corpus
+    )
+    counts = [count_template_lines(table.slice(i, batch), cfg) for i in range(0, len(pages), batch)]
+    assert merge_template_counts(counts, cfg) == _merged_by_definition(counts, cfg)
