@@ -88,9 +88,9 @@ _LATIN = re.compile(r"[A-Za-z]")
 # Letters langdetect counts as non-Latin in `Detector.cleaning_text`: U+0300 and up, except U+1E00-U+1EFF.
 _NON_LATIN = re.compile(r"[\u0300-\u1dff\u1f00-\U0010ffff]")
 _MIN_LETTER_PROB = 1e-4
-_Word = tuple[list[int], int, int, int]  # profile rows of the n-grams; letters, unknown, foreign letters
-_WORD_CACHE_SIZE = 50_000
-_CACHED_WORD_CHARS = 40
+_WORD_CACHE_SIZE = 50_000  # distinct words a process keeps (`_Vocab`) before it starts afresh
+# Columns of `_Vocab.counts`.
+_GRAMS, _TRIGRAMS, _LETTERS, _UNKNOWN, _FOREIGN = range(5)
 _MISFIT_ERRORS = 2.0  # standard errors of the mean trigram log-probability added to `max_misfit`
 # langdetect's normalisation maps Hangul syllables, kana and Han ideographs to a few class
 # characters, so trigram fit says nothing about these languages: rule 5 leaves them alone.
@@ -102,6 +102,64 @@ _CODE_PAGES = ("cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1257", "iso8
 _MIX_UPS = tuple(
     (shown, meant) for shown in _CODE_PAGES for meant in ("utf-8", *_CODE_PAGES) if meant != shown
 )
+
+
+class _Vocab:
+    """The distinct words a process has read, each with what a text's score sums of it.
+
+    Row i of `sums` holds, per language, the log-probs of word i's 1- to 3-grams summed (first
+    `langs` columns) and those of its trigrams alone (the next `langs`); row i of `counts` its
+    n-grams, trigrams, letters, and letters no profile uses (`_UNKNOWN`, `_FOREIGN`). A text's scores
+    are sums of its words' rows, so each word's n-grams are looked up once per process. A word's row
+    is its own n-grams summed in order, whenever and with whatever other words it was added.
+    """
+
+    def __init__(self, langs: int) -> None:
+        self.langs = langs
+        self.clear()
+
+    def clear(self) -> None:
+        self.index: dict[str, int] = {}
+        self.sums = np.zeros((1024, 2 * self.langs))
+        self.counts = np.zeros((1024, 5), dtype=np.int64)
+
+    def add(self, words: list[str], model: _Model) -> None:
+        """Add the rows of new `words` (distinct, none in the vocabulary yet)."""
+        first = len(self.index)
+        found: list[int] = []
+        counts = np.zeros((len(words), 5), dtype=np.int64)
+        for i, word in enumerate(words):
+            self.index[word] = first + i
+            if any(a.isupper() and b.isupper() for a, b in itertools.pairwise(word)):  # langdetect skips it
+                continue
+            padded = f" {word} "
+            grams = [*word, *(padded[k : k + 2] for k in range(len(padded) - 1))]
+            grams += [padded[k : k + 3] for k in range(len(padded) - 2)]
+            rows = [row for gram in grams if (row := model.rows.get(gram)) is not None]
+            found += rows
+            counts[i, _GRAMS] = len(rows)
+            counts[i, _LETTERS] = len(word)
+            counts[i, _UNKNOWN] = sum(char in model.unknown for char in word)
+            counts[i, _FOREIGN] = sum(char in model.foreign for char in word)
+        grams = np.array(found, dtype=np.intp)
+        trigram = model.trigram[grams]
+        counts[:, _TRIGRAMS] = np.add.reduceat(np.append(trigram, False), _starts(counts[:, _GRAMS]))
+        scores = model.log_prob[grams].astype(np.float64)
+        both = np.hstack([scores, np.where(trigram[:, None], scores, 0.0)])
+        sums = np.zeros((len(words), 2 * self.langs))
+        has = counts[:, _GRAMS] > 0
+        if has.any():
+            sums[has] = np.add.reduceat(both, _starts(counts[has, _GRAMS]), axis=0)
+        while len(self.index) > len(self.sums):  # room for twice as many words
+            self.sums = np.concatenate([self.sums, np.zeros_like(self.sums)])
+            self.counts = np.concatenate([self.counts, np.zeros_like(self.counts)])
+        self.sums[first : len(self.index)] = sums
+        self.counts[first : len(self.index)] = counts
+
+
+def _starts(sizes: np.ndarray) -> np.ndarray:
+    """Where each of consecutive runs of `sizes` items starts."""
+    return np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
 
 
 @dataclass(frozen=True)
@@ -123,7 +181,7 @@ class _Model:
     letters: dict[str, int]  # letter -> row of `log_prob`, for the letters some profile holds as unigrams
     writes: np.ndarray  # bool, (letter rows, languages): the letter has probability >= _MIN_LETTER_PROB
     scripts: tuple[frozenset[str], ...]  # per language: scripts of at least _SCRIPT_SHARE of its letters
-    words: dict[str, _Word] = field(default_factory=dict)  # cache of `_read_word`
+    vocab: _Vocab = field(default_factory=lambda: _Vocab(0))  # the words read so far (`_word_ids`)
     unwritten: dict[str, np.ndarray] = field(default_factory=dict)  # cache of `_unwritten_letter`
 
 
@@ -171,6 +229,7 @@ def _model(seed: int) -> _Model:
         letters={grams[i]: k for k, i in enumerate(letter_rows)},
         writes=probs[letter_rows] >= _MIN_LETTER_PROB,
         scripts=_language_scripts([grams[i] for i in letter_rows], probs[letter_rows]),
+        vocab=_Vocab(len(langs)),
     )
 
 
@@ -297,28 +356,6 @@ def _mis_decoded(token: str, n_letters: int, best: int, model: _Model) -> bool:
     return False
 
 
-def _read_word(word: str, model: _Model) -> _Word:
-    """Return the profile rows of a word's 1- to 3-grams and its counts of letters, unknown and foreign."""
-    cached = model.words.get(word)
-    if cached is not None:
-        return cached
-    if any(a.isupper() and b.isupper() for a, b in itertools.pairwise(word)):  # langdetect skips such words
-        result: _Word = ([], 0, 0, 0)
-    else:
-        rows = model.rows
-        padded = f" {word} "
-        grams = [*word, *(padded[i : i + 2] for i in range(len(padded) - 1))]
-        grams += [padded[i : i + 3] for i in range(len(padded) - 2)]
-        found = [row for gram in grams if (row := rows.get(gram)) is not None]
-        unknown = sum(char in model.unknown for char in word)
-        result = (found, len(word), unknown, sum(char in model.foreign for char in word))
-    if len(word) <= _CACHED_WORD_CHARS:
-        if len(model.words) >= _WORD_CACHE_SIZE:
-            model.words.clear()
-        model.words[word] = result
-    return result
-
-
 def _sample(text: str, cfg: LangidConfig) -> str:
     """Return the part of `text` that is read (see the module docstring)."""
     if len(text) <= cfg.sample_chars:
@@ -354,35 +391,37 @@ def _normalize(sample: str, model: _Model) -> str:
 def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     """Return `(lang, lang_prob, lang_mix)` for one text."""
     model = _model(cfg.seed)
+    vocab = model.vocab
+    if len(vocab.index) >= _WORD_CACHE_SIZE:
+        vocab.clear()
     sample = _sample(text, cfg)
     normal = _normalize(sample, model)
-    rows: list[int] = []
-    starts: list[int] = []  # first row of each line with rows
-    weights: list[int] = []  # letters of each such line
-    capitalised: list[tuple[int, int]] = []  # rows of words that start with a capital letter
-    letters = unknown = foreign = 0
-    for line in normal.split("\n"):
-        line_start, line_letters = len(rows), 0
-        for word in line.split():
-            found, n_letters, n_unknown, n_foreign = _read_word(word, model)
-            if found and word[0].isupper():
-                capitalised.append((len(rows), len(rows) + len(found)))
-            rows += found
-            line_letters += n_letters
-            unknown += n_unknown
-            foreign += n_foreign
-        letters += line_letters
-        if len(rows) > line_start:
-            starts.append(line_start)
-            weights.append(line_letters)
-    if letters < cfg.min_chars or not rows:
+    read: list[str] = []  # the words read
+    lines: list[int] = []  # the line of each word
+    for number, line in enumerate(normal.split("\n")):
+        found = line.split()
+        read += found
+        lines += [number] * len(found)
+    new = list(dict.fromkeys(word for word in read if word not in vocab.index))
+    if new:
+        vocab.add(new, model)
+    words = [vocab.index[word] for word in read]
+    capital = [word[0].isupper() for word in read]
+    counts = vocab.counts[words]
+    letters, unknown, foreign = (int(counts[:, column].sum()) for column in (_LETTERS, _UNKNOWN, _FOREIGN))
+    grams = int(counts[:, _GRAMS].sum())
+    if letters < cfg.min_chars or not grams:
         return UNDETERMINED, 0.0, 0.0
     if foreign > cfg.max_unknown_script * letters or unknown > cfg.max_unknown_letters * letters:
         return UNDETERMINED, 0.0, 0.0
-    # Sequential sums (reduceat, then axis 0 of a 2-D array): the same bits in every process.
-    found = np.array(rows)
-    scores = model.log_prob[found]
-    per_line = np.add.reduceat(scores, np.array(starts), axis=0, dtype=np.float64)
+    rows, line_of = np.array(words), np.array(lines)
+    scored = counts[:, _GRAMS] > 0
+    # Lines with n-grams, and the words of each: their sums, line by line, in a fixed order.
+    line_of_scored = line_of[scored]
+    starts = np.flatnonzero(np.concatenate(([True], line_of_scored[1:] != line_of_scored[:-1])))
+    per_line = np.add.reduceat(vocab.sums[rows[scored], : vocab.langs], starts, axis=0)
+    weights = np.bincount(line_of, weights=counts[:, _LETTERS])
+    weights = weights[line_of_scored[starts]]
     if "\uac00" not in normal:  # NGram.normalize maps every Hangul syllable to U+AC00
         per_line[:, model.ko] = -np.inf
     if "\u3042" not in normal and "\u30a2" not in normal:  # ... every hiragana / katakana to U+3042 / U+30A2
@@ -391,11 +430,11 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     best = int(np.argmax(total))
     prob = 1.0 / math.fsum(math.exp(s - total[best]) for s in total.tolist())
     prob = round(prob, 6)
-    if prob < cfg.min_prob or _misfit(model, sample, found, scores[:, best], total, best, capitalised, cfg):
+    if prob < cfg.min_prob or _misfit(model, sample, rows, counts, np.array(capital), total, best, cfg):
         return UNDETERMINED, prob, 0.0
     counted = [
         (w, int(np.argmax(s)) == best)
-        for w, s in zip(weights, per_line, strict=True)
+        for w, s in zip(weights.tolist(), per_line, strict=True)
         if w >= cfg.mix_min_chars
     ]
     mix = sum(w for w, same in counted if same) / sum(w for w, _ in counted) if counted else 1.0
@@ -405,32 +444,30 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
 def _misfit(
     model: _Model,
     sample: str,
-    found: np.ndarray,
-    scores: np.ndarray,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    capital: np.ndarray,
     total: np.ndarray,
     best: int,
-    capitalised: list[tuple[int, int]],
     cfg: LangidConfig,
 ) -> bool:
     """Return whether rule 5 applies: the text fits its best language poorly and only narrowly.
 
-    `sample` is the read text, `scores` the log-probs of the `found` n-gram rows under the best
-    language, `total` the text's log-likelihood per language, `capitalised` the spans of `found` that
-    come from words starting with a capital letter.
+    `sample` is the read text, `rows` and `counts` its words' `_Vocab` rows and counts, `capital`
+    which words start with a capital letter, `total` the text's log-likelihood per language.
     """
     if best in model.collapsed:
         return False
     margin = total[best] - np.partition(total, -2)[-2]
-    if margin >= cfg.min_margin * len(found):
+    if margin >= cfg.min_margin * counts[:, _GRAMS].sum():
         return False
-    is_trigram = model.trigram[found]
-    lower = is_trigram.copy()
-    for start, end in capitalised:
-        lower[start:end] = False
-    trigrams = scores[lower] if lower.any() else scores[is_trigram]
-    if len(trigrams):
-        misfit = model.expected[best] - trigrams.sum(dtype=np.float64) / len(trigrams)
-        error = model.spread[best] / math.sqrt(len(trigrams))
+    # Trigrams of the words without a leading capital, unless they have none.
+    fitted = ~capital if counts[~capital, _TRIGRAMS].sum() else np.ones(len(rows), dtype=bool)
+    trigrams = int(counts[fitted, _TRIGRAMS].sum())
+    if trigrams:
+        fit = model.vocab.sums[rows[fitted], model.vocab.langs + best].sum() / trigrams
+        misfit = model.expected[best] - fit
+        error = model.spread[best] / math.sqrt(trigrams)
         if misfit > cfg.max_misfit + _MISFIT_ERRORS * error:
             return True
     return _unwritten_letters(sample, best, model) >= cfg.misfit_letters
