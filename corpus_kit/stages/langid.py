@@ -107,11 +107,11 @@ _MIX_UPS = tuple(
 class _Vocab:
     """The distinct words a process has read, each with what a text's score sums of it.
 
-    Row i of `sums` holds, per language, the log-probs of word i's 1- to 3-grams summed (first
-    `langs` columns) and those of its trigrams alone (the next `langs`); row i of `counts` its
-    n-grams, trigrams, letters, and letters no profile uses (`_UNKNOWN`, `_FOREIGN`). A text's scores
-    are sums of its words' rows, so each word's n-grams are looked up once per process. A word's row
-    is its own n-grams summed in order, whenever and with whatever other words it was added.
+    Row i of `sums` holds, per language, the log-probs of word i's 1- to 3-grams summed in order;
+    row i of `counts` its n-grams, trigrams, letters, and letters no profile uses (`_UNKNOWN`,
+    `_FOREIGN`). A text's scores are sums of its words' rows, so each word's n-grams are looked up
+    once per process (at most `_WORD_CACHE_SIZE` words, then it starts afresh). A word's row depends
+    on the word alone, not on when or with which other words it was added.
     """
 
     def __init__(self, langs: int) -> None:
@@ -120,46 +120,53 @@ class _Vocab:
 
     def clear(self) -> None:
         self.index: dict[str, int] = {}
-        self.sums = np.zeros((1024, 2 * self.langs))
-        self.counts = np.zeros((1024, 5), dtype=np.int64)
+        self.sums = np.zeros((0, self.langs))
+        self.counts = np.zeros((0, 5), dtype=np.int64)
 
     def add(self, words: list[str], model: _Model) -> None:
         """Add the rows of new `words` (distinct, none in the vocabulary yet)."""
         first = len(self.index)
-        found: list[int] = []
+        found = [_word_grams(word, model) for word in words]
+        grams = np.array([row for rows in found for row in rows], dtype=np.intp)
+        sizes = np.array([len(rows) for rows in found], dtype=np.int64)
         counts = np.zeros((len(words), 5), dtype=np.int64)
+        counts[:, _GRAMS] = sizes
+        owner = np.repeat(np.arange(len(words)), sizes)
+        counts[:, _TRIGRAMS] = np.bincount(owner[model.trigram[grams]], minlength=len(words))
         for i, word in enumerate(words):
             self.index[word] = first + i
-            if any(a.isupper() and b.isupper() for a, b in itertools.pairwise(word)):  # langdetect skips it
-                continue
-            padded = f" {word} "
-            grams = [*word, *(padded[k : k + 2] for k in range(len(padded) - 1))]
-            grams += [padded[k : k + 3] for k in range(len(padded) - 2)]
-            rows = [row for gram in grams if (row := model.rows.get(gram)) is not None]
-            found += rows
-            counts[i, _GRAMS] = len(rows)
-            counts[i, _LETTERS] = len(word)
-            counts[i, _UNKNOWN] = sum(char in model.unknown for char in word)
-            counts[i, _FOREIGN] = sum(char in model.foreign for char in word)
-        grams = np.array(found, dtype=np.intp)
-        trigram = model.trigram[grams]
-        counts[:, _TRIGRAMS] = np.add.reduceat(np.append(trigram, False), _starts(counts[:, _GRAMS]))
-        scores = model.log_prob[grams].astype(np.float64)
-        both = np.hstack([scores, np.where(trigram[:, None], scores, 0.0)])
-        sums = np.zeros((len(words), 2 * self.langs))
-        has = counts[:, _GRAMS] > 0
-        if has.any():
-            sums[has] = np.add.reduceat(both, _starts(counts[has, _GRAMS]), axis=0)
-        while len(self.index) > len(self.sums):  # room for twice as many words
-            self.sums = np.concatenate([self.sums, np.zeros_like(self.sums)])
-            self.counts = np.concatenate([self.counts, np.zeros_like(self.counts)])
+            if not _skipped(word):
+                counts[i, _LETTERS] = len(word)
+                counts[i, _UNKNOWN] = sum(char in model.unknown for char in word)
+                counts[i, _FOREIGN] = sum(char in model.foreign for char in word)
+        sums = np.zeros((len(words), self.langs))
+        has = sizes > 0
+        if has.any():  # consecutive words with n-grams: their first n-grams' positions increase
+            starts = np.concatenate(([0], np.cumsum(sizes[has])[:-1]))
+            sums[has] = np.add.reduceat(model.log_prob[grams], starts, axis=0, dtype=np.float64)
+        if len(self.index) > len(self.sums):  # room for twice as many words, up to the cap
+            room = min(max(2 * len(self.sums), len(self.index), 1024), max(_WORD_CACHE_SIZE, len(self.index)))
+            self.sums = np.concatenate([self.sums, np.zeros((room - len(self.sums), self.langs))])
+            self.counts = np.concatenate(
+                [self.counts, np.zeros((room - len(self.counts), 5), dtype=np.int64)]
+            )
         self.sums[first : len(self.index)] = sums
         self.counts[first : len(self.index)] = counts
 
 
-def _starts(sizes: np.ndarray) -> np.ndarray:
-    """Where each of consecutive runs of `sizes` items starts."""
-    return np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.intp)
+def _skipped(word: str) -> bool:
+    """Whether langdetect skips `word`: two capitals in a row."""
+    return any(a.isupper() and b.isupper() for a, b in itertools.pairwise(word))
+
+
+def _word_grams(word: str, model: _Model) -> list[int]:
+    """Return the profile rows of a word's 1- to 3-grams in langdetect's order (none for a word it skips)."""
+    if _skipped(word):
+        return []
+    padded = f" {word} "
+    grams = [*word, *(padded[k : k + 2] for k in range(len(padded) - 1))]
+    grams += [padded[k : k + 3] for k in range(len(padded) - 2)]
+    return [row for gram in grams if (row := model.rows.get(gram)) is not None]
 
 
 @dataclass(frozen=True)
@@ -419,7 +426,7 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     # Lines with n-grams, and the words of each: their sums, line by line, in a fixed order.
     line_of_scored = line_of[scored]
     starts = np.flatnonzero(np.concatenate(([True], line_of_scored[1:] != line_of_scored[:-1])))
-    per_line = np.add.reduceat(vocab.sums[rows[scored], : vocab.langs], starts, axis=0)
+    per_line = np.add.reduceat(vocab.sums[rows[scored]], starts, axis=0)
     weights = np.bincount(line_of, weights=counts[:, _LETTERS])
     weights = weights[line_of_scored[starts]]
     if "\uac00" not in normal:  # NGram.normalize maps every Hangul syllable to U+AC00
@@ -430,7 +437,7 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     best = int(np.argmax(total))
     prob = 1.0 / math.fsum(math.exp(s - total[best]) for s in total.tolist())
     prob = round(prob, 6)
-    if prob < cfg.min_prob or _misfit(model, sample, rows, counts, np.array(capital), total, best, cfg):
+    if prob < cfg.min_prob or _misfit(model, sample, read, counts, np.array(capital), total, best, cfg):
         return UNDETERMINED, prob, 0.0
     counted = [
         (w, int(np.argmax(s)) == best)
@@ -444,7 +451,7 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
 def _misfit(
     model: _Model,
     sample: str,
-    rows: np.ndarray,
+    words: list[str],
     counts: np.ndarray,
     capital: np.ndarray,
     total: np.ndarray,
@@ -453,7 +460,7 @@ def _misfit(
 ) -> bool:
     """Return whether rule 5 applies: the text fits its best language poorly and only narrowly.
 
-    `sample` is the read text, `rows` and `counts` its words' `_Vocab` rows and counts, `capital`
+    `sample` is the read text, `words` its words and `counts` their `_Vocab` counts, `capital`
     which words start with a capital letter, `total` the text's log-likelihood per language.
     """
     if best in model.collapsed:
@@ -462,12 +469,14 @@ def _misfit(
     if margin >= cfg.min_margin * counts[:, _GRAMS].sum():
         return False
     # Trigrams of the words without a leading capital, unless they have none.
-    fitted = ~capital if counts[~capital, _TRIGRAMS].sum() else np.ones(len(rows), dtype=bool)
-    trigrams = int(counts[fitted, _TRIGRAMS].sum())
-    if trigrams:
-        fit = model.vocab.sums[rows[fitted], model.vocab.langs + best].sum() / trigrams
-        misfit = model.expected[best] - fit
-        error = model.spread[best] / math.sqrt(trigrams)
+    fitted = ~capital if counts[~capital, _TRIGRAMS].sum() else np.ones(len(words), dtype=bool)
+    rows = np.array(
+        [row for word in itertools.compress(words, fitted) for row in _word_grams(word, model)], dtype=np.intp
+    )
+    trigrams = model.log_prob[rows[model.trigram[rows]], best]
+    if len(trigrams):
+        misfit = model.expected[best] - trigrams.sum(dtype=np.float64) / len(trigrams)
+        error = model.spread[best] / math.sqrt(len(trigrams))
         if misfit > cfg.max_misfit + _MISFIT_ERRORS * error:
             return True
     return _unwritten_letters(sample, best, model) >= cfg.misfit_letters
