@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -164,3 +166,14 @@ def test_validate_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ca
     } <= failed
     assert main(["validate", "missing.parquet"]) == 2
     assert "missing.parquet" in capsys.readouterr().err
+
+
+def test_a_closed_output_pipe_ends_quietly() -> None:
+    # `corpus-kit diff A B | head -1`: the reader is gone before the command writes.
+    release = str(Path(__file__).resolve().parents[1] / "dist" / "seeds" / "0.1.0")
+    command = [sys.executable, "-m", "corpus_kit.cli", "diff", release, release]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait() == 141
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
