@@ -26,18 +26,24 @@ class ReleaseDiff:
     line_reasons: dict[str, tuple[int, int]] = field(default_factory=dict)  # reason: (old, new)
 
 
-def _read(release: Path) -> tuple[dict[str, str], Counter]:
-    """Return a digest of each document's text and split by id, and the removed-line reason counts."""
+def _read(release: Path, texts: bool = True) -> tuple[dict[str, str], Counter]:
+    """Return a digest of each document's text and split by id, and the removed-line reason counts.
+
+    Without `texts`, the digests are empty strings (the ids are all a first release needs).
+    """
     digests: dict[str, str] = {}
     reasons: Counter = Counter()
     for shard in sorted((release / "data").glob("*.parquet")):
         if split_of_shard(shard) is None:
             continue
-        columns = ["id", "text", "split", "removed_lines"]
+        columns = ["id", "text", "split", "removed_lines"] if texts else ["id", "removed_lines"]
         for batch in pq.ParquetFile(shard).iter_batches(batch_size=_BATCH_ROWS, columns=columns):
-            ids, texts, splits = (batch.column(name).to_pylist() for name in ("id", "text", "split"))
-            for doc_id, text, split in zip(ids, texts, splits, strict=True):
-                digests[doc_id] = xxhash.xxh3_128_hexdigest(f"{split}\x00{text}".encode())
+            if not texts:
+                digests.update(dict.fromkeys(batch.column("id").to_pylist(), ""))
+            else:
+                ids, values, splits = (batch.column(name).to_pylist() for name in ("id", "text", "split"))
+                for doc_id, text, split in zip(ids, values, splits, strict=True):
+                    digests[doc_id] = xxhash.xxh3_128_hexdigest(f"{split}\x00{text}".encode())
             flat = pc.list_flatten(batch.column("removed_lines"))
             reasons.update(pc.struct_field(flat, "reason").to_pylist())
     return digests, reasons
@@ -49,7 +55,7 @@ def diff_releases(old: Path | None, new: Path, new_version: str | None = None) -
     `new_version` names the new release when it is still a staged folder without a manifest.
     """
     old_docs, old_reasons = _read(old) if old else ({}, Counter())
-    new_docs, new_reasons = _read(new)
+    new_docs, new_reasons = _read(new, texts=old is not None)
     return ReleaseDiff(
         old_version=read_manifest(old)["version"] if old else None,
         new_version=new_version or read_manifest(new)["version"],
