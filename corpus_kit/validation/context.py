@@ -37,7 +37,7 @@ from corpus_kit.config import BoilerplateConfig, DedupConfig, LangidConfig
 from corpus_kit.engines.local import WorkerPool
 from corpus_kit.progress import stage_bar
 from corpus_kit.stages.exact_dup import exact_hashes
-from corpus_kit.stages.near_dup import FOLD_VERSION, dedup_params, keys_params, keys_schema
+from corpus_kit.stages.near_dup import FOLD_VERSION, dedup_params, keys_params, keys_schema, signature_matrix
 from corpus_kit.stages.template_lines import TemplateLines, count_template_lines, merge_template_counts
 from corpus_kit.validation import checks
 from corpus_kit.validation.datasets import SplitSource, iter_chunks, source_schema
@@ -155,6 +155,9 @@ class LeftoverScores:
         )
 
 
+_KEY_BATCH = 8_192  # known keys read at a time: memory holds the dataset's keys, not two copies
+
+
 @dataclass(frozen=True)
 class KnownKeys:
     """The dedup keys (`stages.near_dup.dedup_keys`) the caller computed for a text column, by `id`.
@@ -174,8 +177,20 @@ class KnownKeys:
         schema = self.keys.schema if isinstance(self.keys, pa.Table) else pq.read_schema(self.keys)
         return keys_params(schema.empty_table())
 
-    def table(self) -> pa.Table:
-        return self.keys if isinstance(self.keys, pa.Table) else pq.read_table(self.keys)
+    def key_ids(self) -> pa.ChunkedArray:
+        """The ids the keys are of, in their order."""
+        return (
+            self.keys.column("id")
+            if isinstance(self.keys, pa.Table)
+            else pq.read_table(self.keys, columns=["id"]).column("id")
+        )
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The keys in their order, a row group (or table chunk) at a time."""
+        if isinstance(self.keys, pa.Table):
+            yield from self.keys.to_batches(max_chunksize=_KEY_BATCH)
+        else:
+            yield from pq.ParquetFile(self.keys).iter_batches(batch_size=_KEY_BATCH)
 
 
 @dataclass(frozen=True)
@@ -483,23 +498,43 @@ def _add_known_keys(
     hashes: dict[str, list[np.ndarray]],
     keys: dict[tuple[str, DedupConfig], list[pa.Table]],
 ) -> None:
-    """Fill the `hashes` and `keys` of the checks `known` serves: the dataset rows' keys, by id."""
+    """Fill the `hashes` and `keys` of the checks `known` serves: the dataset rows' keys, by id.
+
+    The known keys are read a batch at a time and each row's copied to its dataset row, so memory
+    holds the dataset's keys once.
+    """
     served = [(column, cfg) for column, cfg in keys if needs.is_keyed(column, cfg)]
     kinds = [EXACT] * (known.text in hashes) + [kind for key in served for kind in _dedup_kinds(needs, key)]
-    table = known.table()
     row_ids = pa.chunked_array([chunk for column in ids for chunk in column.chunks], pa.string())
-    position = pc.index_in(row_ids, value_set=table.column("id"))
+    known_ids = known.key_ids()
+    position = pc.index_in(row_ids, value_set=known_ids)
     if position.null_count:
         missing = row_ids.filter(pc.is_null(position))[0].as_py()
         for kind in kinds:
             context.errors.setdefault(kind, f"no dedup key for the row with id {missing!r}")
         return
-    rows = table.take(position)
+    n = len(row_ids)
+    target = np.full(len(known_ids), -1)  # the dataset row each known key goes to, if any
+    target[position.to_numpy()] = np.arange(n)
+    n_chars, exact = np.zeros(n, np.int64), np.zeros(n, np.uint64)
+    num_perm = int(known.params()["num_perm"])
+    signature, has = np.zeros((n, num_perm), np.uint32), np.zeros(n, bool)
+    offset = 0
+    for batch in known.batches():
+        rows = target[offset : offset + batch.num_rows]
+        offset += batch.num_rows
+        taken = rows >= 0
+        rows = rows[taken]
+        n_chars[rows] = batch.column("n_chars").to_numpy()[taken]
+        exact[rows] = batch.column("exact_hash").to_numpy()[taken]
+        has[rows] = batch.column("signature").is_valid().to_numpy(zero_copy_only=False)[taken]
+        signature[rows] = signature_matrix(batch.column("signature"), num_perm)[taken]
     if known.text in hashes:
-        hashes[known.text] = [rows.column("exact_hash").to_numpy()]
-    numbers = pa.array([f"{row:012d}" for row in range(rows.num_rows)], pa.string())  # as `dedup_keys_of`
+        hashes[known.text] = [exact]
+    numbers = pa.array([f"{row:012d}" for row in range(n)], pa.string())  # as `dedup_keys_of` names rows
+    sigs = pa.FixedSizeListArray.from_arrays(pa.array(signature.ravel()), num_perm, mask=pa.array(~has))
     for column, cfg in served:
-        columns = [numbers, *(rows.column(name) for name in ("n_chars", "exact_hash", "signature"))]
+        columns = [numbers, pa.array(n_chars), pa.array(exact), sigs]
         keys[(column, cfg)] = [pa.Table.from_arrays(columns, schema=keys_schema(cfg))]
 
 
