@@ -238,15 +238,15 @@ def _stats(parts: list[Part], rejects: list[Reject], documents_in: int) -> dict[
     }
 
 
-def _validate(parts: list[Part], cfg: BuildConfig, own_stages: bool, keys: pa.Table | Path):
+def _validate(parts: list[Part], cfg: BuildConfig, own_stages: bool):
     """Validate the release rows split by split, reading Parquet parts in chunks.
 
-    `own_stages`: the `lang` column (and `leftover_score`, where the parts have it) and the dedup
-    `keys` are this build's stages' on the release text, so the language, boilerplate and duplicate
-    checks read them instead of computing them again.
+    `own_stages`: the `lang` column (and `leftover_score`, where the parts have it) are this build's
+    stages' on the release text, so the language and boilerplate checks read them instead of
+    computing them again.
     """
     from corpus_kit.validation import params_from_config, validate_splits
-    from corpus_kit.validation.context import KnownKeys, LanguageLabels, LeftoverScores
+    from corpus_kit.validation.context import LanguageLabels, LeftoverScores
 
     splits: dict[str, Any] = {}
     for name in cfg.splits.ratios:
@@ -258,15 +258,8 @@ def _validate(parts: list[Part], cfg: BuildConfig, own_stages: bool, keys: pa.Ta
     params = params_from_config(cfg)
     labels = [LanguageLabels("text", "lang", cfg.langid)] if own_stages else []
     scores = [LeftoverScores("text", schema.LEFTOVER_SCORE.name, cfg.boilerplate)] if own_stages else []
-    known = KnownKeys("text", "id", keys) if own_stages else None
     return validate_splits(
-        splits,
-        cfg.validate.suite,
-        params=params,
-        workers=cfg.engine.workers,
-        labels=labels,
-        scores=scores,
-        keys=known,
+        splits, cfg.validate.suite, params=params, workers=cfg.engine.workers, labels=labels, scores=scores
     )
 
 
@@ -484,9 +477,8 @@ def package_release(
 
     `parts` are tables or Parquet files of release rows with `split` set, read one at a time;
     `keys` the dedup keys of the kept documents (a table or its Parquet file); `own_stages`: the
-    rows' `lang` is the language stage's with `cfg.langid` on their text, their `leftover_score`
-    (if any) the clean stage's with `cfg.boilerplate`, and `keys` hold theirs (validation reads
-    them); `validated`: seconds
+    rows' `lang` is the language stage's with `cfg.langid` on their text, and their `leftover_score`
+    (if any) the clean stage's with `cfg.boilerplate` (validation reads them); `validated`: seconds
     the stages already spent computing them for the validation, counted in its time.
 
     Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
@@ -498,7 +490,7 @@ def package_release(
     staged = output / f".staged-{cfg.dataset.name}-{cfg.dataset.version}"
     shutil.rmtree(staged, ignore_errors=True)
     kept = _rows(parts)
-    report = _validate(parts, cfg, own_stages, keys)
+    report = _validate(parts, cfg, own_stages)
     stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds + validated))
     if report.error:
         raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")

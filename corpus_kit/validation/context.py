@@ -20,24 +20,19 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from corpus_kit.config import BoilerplateConfig, DedupConfig, LangidConfig
 from corpus_kit.engines.local import WorkerPool
 from corpus_kit.progress import stage_bar
 from corpus_kit.stages.exact_dup import exact_hashes
-from corpus_kit.stages.near_dup import FOLD_VERSION, dedup_params, keys_params, keys_schema, signature_matrix
 from corpus_kit.stages.template_lines import TemplateLines, count_template_lines, merge_template_counts
 from corpus_kit.validation import checks
 from corpus_kit.validation.datasets import SplitSource, iter_chunks, source_schema
@@ -155,44 +150,6 @@ class LeftoverScores:
         )
 
 
-_KEY_BATCH = 8_192  # known keys read at a time: memory holds the dataset's keys, not two copies
-
-
-@dataclass(frozen=True)
-class KnownKeys:
-    """The dedup keys (`stages.near_dup.dedup_keys`) the caller computed for a text column, by `id`.
-
-    A build passes the keys its dedup stage computed for the texts it releases: the exact, near
-    duplicate and leak checks of `text`, with settings whose keys are comparable (the parameters the
-    keys carry, `dedup_params`), then look each text's keys up by its id instead of hashing it again.
-    Only for keys the caller computed itself on the same texts; `keys` is a table or a Parquet file.
-    """
-
-    text: str
-    ids: str
-    keys: pa.Table | Path
-
-    def params(self) -> dict[str, Any]:
-        """The dedup parameters the keys were computed with."""
-        schema = self.keys.schema if isinstance(self.keys, pa.Table) else pq.read_schema(self.keys)
-        return keys_params(schema.empty_table())
-
-    def key_ids(self) -> pa.ChunkedArray:
-        """The ids the keys are of, in their order."""
-        return (
-            self.keys.column("id")
-            if isinstance(self.keys, pa.Table)
-            else pq.read_table(self.keys, columns=["id"]).column("id")
-        )
-
-    def batches(self) -> Iterator[pa.RecordBatch]:
-        """The keys in their order, a row group (or table chunk) at a time."""
-        if isinstance(self.keys, pa.Table):
-            yield from self.keys.to_batches(max_chunksize=_KEY_BATCH)
-        else:
-            yield from pq.ParquetFile(self.keys).iter_batches(batch_size=_KEY_BATCH)
-
-
 @dataclass(frozen=True)
 class _Needs:
     """What the suite's custom expectations need, by column."""
@@ -207,9 +164,6 @@ class _Needs:
     labels: frozenset[tuple[str, LangidConfig, str]] = frozenset()
     #: `(text column, settings, score column)`: boilerplate checks read from known leftover scores.
     scored: frozenset[tuple[str, BoilerplateConfig, str]] = frozenset()
-    #: `(text column, id column, parameters)`: known dedup keys of the text column, computed with these
-    #: dedup parameters (JSON), serve its exact checks and the near and leak checks they match.
-    keyed: frozenset[tuple[str, str, str]] = frozenset()
 
     @property
     def dedup(self) -> frozenset[tuple[str, DedupConfig]]:
@@ -249,21 +203,6 @@ class _Needs:
         }
         return dataclasses.replace(self, scored=frozenset(served))
 
-    def with_keys(self, known: KnownKeys | None, present: set[str]) -> _Needs:
-        """Return these needs with the duplicate checks `known` keys serve (text and ids in `present`)."""
-        if known is None or not {known.text, known.ids} <= present:
-            return self
-        if known.params().get("fold_version") != FOLD_VERSION:  # exact hashes of another folding
-            return self
-        params = json.dumps(known.params(), sort_keys=True)
-        return dataclasses.replace(self, keyed=frozenset({(known.text, known.ids, params)}))
-
-    def is_keyed(self, column: str, cfg: DedupConfig | None = None) -> bool:
-        """Whether known keys serve the checks of `column`: its exact check, or its near and leak
-        checks with `cfg` (the keys' parameters must be those of `cfg`)."""
-        wanted = None if cfg is None else json.dumps(dedup_params(cfg), sort_keys=True)
-        return any(c == column and wanted in (None, params) for c, _, params in self.keyed)
-
     def score_column(self, column: str, cfg: BoilerplateConfig) -> str | None:
         """Return the column of known leftover scores of the boilerplate check of `column` with `cfg`."""
         return next((name for c, s, name in self.scored if (c, s) == (column, cfg)), None)
@@ -274,7 +213,6 @@ class _Needs:
         for column, cfg, _ in self.languages:
             names.add(self.label_column(column, cfg) or column)
         names |= {name for _, _, name in self.scored}
-        names |= {ids for _, ids, _ in self.keyed}
         return sorted(names)
 
 
@@ -337,11 +275,7 @@ def _first_pass(chunk: _Chunk) -> dict[str, Any]:
         )
         for column, cfg in needs.templates
     }
-    hashes = {
-        column: _attempt(errors, [EXACT], exact_hashes, table.column(column))
-        for column in needs.exact
-        if not needs.is_keyed(column)
-    }
+    hashes = {column: _attempt(errors, [EXACT], exact_hashes, table.column(column)) for column in needs.exact}
     keys = {
         (column, cfg): _attempt(
             errors,
@@ -352,7 +286,6 @@ def _first_pass(chunk: _Chunk) -> dict[str, Any]:
             cfg,
         )
         for column, cfg in needs.dedup
-        if not needs.is_keyed(column, cfg)
     }
     seconds = time.perf_counter() - start
     return {
@@ -360,7 +293,6 @@ def _first_pass(chunk: _Chunk) -> dict[str, Any]:
         "counts": counts,
         "hashes": hashes,
         "keys": keys,
-        "ids": {ids: table.column(ids) for _, ids, _ in needs.keyed},
         "errors": errors,
         "seconds": seconds,
         "rows": table.num_rows,
@@ -424,23 +356,21 @@ def compute_context(
     workers: int,
     labels: Sequence[LanguageLabels] = (),
     scores: Sequence[LeftoverScores] = (),
-    keys: KnownKeys | None = None,
 ) -> ValidationContext:
     """Compute the context of a suite's custom expectations over `splits`, in two streaming passes.
 
     `labels`: known language labels the language checks they serve read instead of detecting;
-    `scores`: known leftover scores the boilerplate checks they serve read instead of classifying;
-    `keys`: known dedup keys the duplicate checks they serve look up instead of hashing.
+    `scores`: known leftover scores the boilerplate checks they serve read instead of classifying.
     """
     present = set.intersection(*(set(source_schema(source).names) for source in splits.values()))
     needs = suite_needs(expectations).on_columns(present).with_labels(labels, present)
-    needs = needs.with_scores(scores, present).with_keys(keys, present)
+    needs = needs.with_scores(scores, present)
     context = ValidationContext(bounds)
     n = max((hi for _, hi in bounds.values()), default=0)
     if not needs.columns or n == 0:
         return context
     with WorkerPool(workers if n > batch_rows else 1) as pool:
-        _facts(context, pool, splits, needs, batch_rows, n, keys)
+        _facts(context, pool, splits, needs, batch_rows, n)
     return context
 
 
@@ -451,21 +381,16 @@ def _facts(
     needs: _Needs,
     batch_rows: int,
     rows: int,
-    known: KnownKeys | None = None,
 ) -> None:
     """Run the two streaming passes of `compute_context` on `pool` (`rows` in all: for the bars)."""
     counts: dict[tuple[str, str, BoilerplateConfig], list[pa.Table]] = {}
     hashes: dict[str, list[np.ndarray]] = {column: [] for column in needs.exact}
     keys: dict[tuple[str, DedupConfig], list[pa.Table]] = {key: [] for key in needs.dedup}
-    ids: list[pa.ChunkedArray] = []
     with stage_bar("validate: hashes, dedup keys, template lines", rows) as bar:
         for facts in pool.map_ordered(_first_pass, _chunks(splits, needs, batch_rows, None)):
             bar.update(facts["rows"], facts["bytes"])
             _add_first_pass(context, facts, counts, hashes, keys)
-            ids.extend(facts["ids"].values())
     start = time.perf_counter()
-    if known is not None and needs.keyed:
-        _add_known_keys(context, needs, known, ids, hashes, keys)
     for (split, column, cfg), tables in counts.items():
         if BOILERPLATE not in context.errors:
             context.templates[(split, column, cfg)] = merge_template_counts(tables, cfg)
@@ -488,54 +413,6 @@ def _facts(
         for key, values in parts.items():
             if key[0] not in context.errors:
                 context.flags[key] = np.concatenate([np.asarray(v, bool) for v in values])
-
-
-def _add_known_keys(
-    context: ValidationContext,
-    needs: _Needs,
-    known: KnownKeys,
-    ids: list[pa.ChunkedArray],
-    hashes: dict[str, list[np.ndarray]],
-    keys: dict[tuple[str, DedupConfig], list[pa.Table]],
-) -> None:
-    """Fill the `hashes` and `keys` of the checks `known` serves: the dataset rows' keys, by id.
-
-    The known keys are read a batch at a time and each row's copied to its dataset row, so memory
-    holds the dataset's keys once.
-    """
-    served = [(column, cfg) for column, cfg in keys if needs.is_keyed(column, cfg)]
-    kinds = [EXACT] * (known.text in hashes) + [kind for key in served for kind in _dedup_kinds(needs, key)]
-    row_ids = pa.chunked_array([chunk for column in ids for chunk in column.chunks], pa.string())
-    known_ids = known.key_ids()
-    position = pc.index_in(row_ids, value_set=known_ids)
-    if position.null_count:
-        missing = row_ids.filter(pc.is_null(position))[0].as_py()
-        for kind in kinds:
-            context.errors.setdefault(kind, f"no dedup key for the row with id {missing!r}")
-        return
-    n = len(row_ids)
-    target = np.full(len(known_ids), -1)  # the dataset row each known key goes to, if any
-    target[position.to_numpy()] = np.arange(n)
-    n_chars, exact = np.zeros(n, np.int64), np.zeros(n, np.uint64)
-    num_perm = int(known.params()["num_perm"])
-    signature, has = np.zeros((n, num_perm), np.uint32), np.zeros(n, bool)
-    offset = 0
-    for batch in known.batches():
-        rows = target[offset : offset + batch.num_rows]
-        offset += batch.num_rows
-        taken = rows >= 0
-        rows = rows[taken]
-        n_chars[rows] = batch.column("n_chars").to_numpy()[taken]
-        exact[rows] = batch.column("exact_hash").to_numpy()[taken]
-        has[rows] = batch.column("signature").is_valid().to_numpy(zero_copy_only=False)[taken]
-        signature[rows] = signature_matrix(batch.column("signature"), num_perm)[taken]
-    if known.text in hashes:
-        hashes[known.text] = [exact]
-    numbers = pa.array([f"{row:012d}" for row in range(n)], pa.string())  # as `dedup_keys_of` names rows
-    sigs = pa.FixedSizeListArray.from_arrays(pa.array(signature.ravel()), num_perm, mask=pa.array(~has))
-    for column, cfg in served:
-        columns = [numbers, pa.array(n_chars), pa.array(exact), sigs]
-        keys[(column, cfg)] = [pa.Table.from_arrays(columns, schema=keys_schema(cfg))]
 
 
 def _add_first_pass(
