@@ -70,25 +70,50 @@ def count_template_lines(table: pa.Table, cfg: BoilerplateConfig) -> pa.Table:
     """Count, per site, the documents of `table` containing each distinct non-blank line.
 
     Reads `text` and, when present, `url` and `source`; returns a table with `TEMPLATE_COUNTS`
-    columns. Lines shorter than `cfg.template_min_chars` are ignored.
+    columns, sorted by site and line hash (each site's document count first). Lines shorter than
+    `cfg.template_min_chars` are ignored.
     """
     n = table.num_rows
     texts = table.column("text").to_pylist()
     urls = table.column("url").to_pylist() if "url" in table.column_names else [None] * n
     sources = table.column("source").to_pylist() if "source" in table.column_names else [None] * n
-    counts: dict[tuple[str, int | None], int] = {}
-    for text, url, source in zip(texts, urls, sources, strict=True):
-        site = site_of(url, source)
-        counts[(site, None)] = counts.get((site, None), 0) + 1
-        hashes = {hash_line(line) for line in text.split("\n") if len(line.strip()) >= cfg.template_min_chars}
-        for line_hash in hashes:
-            counts[(site, line_hash)] = counts.get((site, line_hash), 0) + 1
-    keys = sorted(counts, key=lambda key: (key[0], -1 if key[1] is None else key[1]))
+    doc_sites = [site_of(url, source) for url, source in zip(urls, sources, strict=True)]
+    names = sorted(set(doc_sites))
+    code = {name: i for i, name in enumerate(names)}
+    doc_site = np.array([code[name] for name in doc_sites], np.int64)
+    docs: list[int] = []
+    hashes: list[int] = []
+    for doc, text in enumerate(texts):
+        found = [hash_line(line) for line in text.split("\n") if len(line.strip()) >= cfg.template_min_chars]
+        hashes += found
+        docs += [doc] * len(found)
+    # Each (document, line) once, then documents per (site, line): sorted by site, then line hash.
+    site = doc_site[np.array(docs, np.int64)]
+    line = np.array(hashes, np.uint64)
+    order = np.lexsort((np.array(docs, np.int64), line, site))
+    site, line, doc = site[order], line[order], np.array(docs, np.int64)[order]
+    first = np.ones(len(line), bool)
+    first[1:] = (site[1:] != site[:-1]) | (line[1:] != line[:-1]) | (doc[1:] != doc[:-1])
+    site, line = site[first], line[first]
+    new_pair = np.ones(len(line), bool)
+    new_pair[1:] = (site[1:] != site[:-1]) | (line[1:] != line[:-1])
+    start = np.flatnonzero(new_pair)
+    counts = np.diff(np.append(start, len(line)))
+    site, line = site[start], line[start]
+    # Each site's document count (a null line hash) goes before its lines.
+    sites_docs = np.bincount(doc_site, minlength=len(names))
+    rank = np.concatenate([np.arange(len(names)), site])
+    is_total = np.concatenate([np.ones(len(names), bool), np.zeros(len(site), bool)])
+    merged = np.lexsort((~is_total, rank))
+    all_sites = rank[merged]
+    all_lines = np.concatenate([np.zeros(len(names), np.uint64), line])[merged]
+    all_counts = np.concatenate([sites_docs, counts])[merged]
+    keep = all_counts > 0  # a site is only listed with its documents
     return pa.table(
         {
-            "site": pa.array([site for site, _ in keys], pa.string()),
-            "line_hash": pa.array([line_hash for _, line_hash in keys], pa.uint64()),
-            "n_docs": pa.array([counts[key] for key in keys], pa.int64()),
+            "site": pa.array(names, pa.string()).take(pa.array(all_sites[keep])),
+            "line_hash": pa.array(all_lines[keep], pa.uint64(), mask=is_total[merged][keep]),
+            "n_docs": pa.array(all_counts[keep], pa.int64()),
         },
         schema=TEMPLATE_COUNTS,
     )

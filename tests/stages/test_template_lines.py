@@ -208,3 +208,45 @@ def test_merge_follows_its_definition(
     )
     counts = [count_template_lines(table.slice(i, batch), cfg) for i in range(0, len(pages), batch)]
     assert merge_template_counts(counts, cfg) == _merged_by_definition(counts, cfg)
+
+
+def _counted_by_definition(table: pa.Table, cfg: BoilerplateConfig) -> list[tuple[str, int | None, int]]:
+    """`count_template_lines` as its docstring defines it: (site, line hash or None, documents)."""
+    counts: dict[tuple[str, int | None], int] = {}
+    for row in table.to_pylist():
+        site = site_of(row.get("url"), row.get("source"))
+        counts[(site, None)] = counts.get((site, None), 0) + 1
+        for line in {
+            hash_line(x) for x in row["text"].split("\n") if len(x.strip()) >= cfg.template_min_chars
+        }:
+            counts[(site, line)] = counts.get((site, line), 0) + 1
+    keys = sorted(counts, key=lambda key: (key[0], -1 if key[1] is None else key[1]))
+    return [(site, line, counts[(site, line)]) for site, line in keys]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pages=st.lists(
+        st.tuples(
+            st.sampled_from(["a.org", "b.org", None]),
+            st.lists(
+                st.sampled_from(["", " ", "short", "a line of the shared furniture", "é ü"]), max_size=6
+            ),
+        ),
+        max_size=30,
+    ),
+    min_chars=st.integers(1, 12),
+)
+def test_counts_follow_their_definition(pages: list[tuple[str | None, list[str]]], min_chars: int) -> None:
+    table = pa.table(
+        {
+            "text": pa.array(["\n".join(lines) for _, lines in pages], pa.string()),
+            "url": pa.array([f"https://{s}/p" if s else None for s, _ in pages], pa.string()),
+            "source": pa.array([f"folder-{i % 2}/page.txt" for i in range(len(pages))], pa.string()),
+        }
+    )
+    cfg = BoilerplateConfig(template_min_chars=min_chars)
+    counted = count_template_lines(table, cfg)
+    assert counted.schema == TEMPLATE_COUNTS
+    rows = [(r["site"], r["line_hash"], r["n_docs"]) for r in counted.to_pylist()]
+    assert rows == _counted_by_definition(table, cfg)
