@@ -108,12 +108,11 @@ def count_template_lines(table: pa.Table, cfg: BoilerplateConfig) -> pa.Table:
     all_sites = rank[merged]
     all_lines = np.concatenate([np.zeros(len(names), np.uint64), line])[merged]
     all_counts = np.concatenate([sites_docs, counts])[merged]
-    keep = all_counts > 0  # a site is only listed with its documents
     return pa.table(
         {
-            "site": pa.array(names, pa.string()).take(pa.array(all_sites[keep])),
-            "line_hash": pa.array(all_lines[keep], pa.uint64(), mask=is_total[merged][keep]),
-            "n_docs": pa.array(all_counts[keep], pa.int64()),
+            "site": pa.array(names, pa.string()).take(pa.array(all_sites)),
+            "line_hash": pa.array(all_lines, pa.uint64(), mask=is_total[merged]),
+            "n_docs": pa.array(all_counts, pa.int64()),
         },
         schema=TEMPLATE_COUNTS,
     )
