@@ -181,31 +181,19 @@ class _Needs:
 
     def with_labels(self, labels: Iterable[LanguageLabels], present: set[str]) -> _Needs:
         """Return these needs with the language checks that `labels` (columns in `present`) serve."""
-        served = {
-            (column, cfg, known.labels)
-            for column, cfg, _ in self.languages
-            for known in labels
-            if known.labels in present and known.serves(column, cfg)
-        }
-        return dataclasses.replace(self, labels=frozenset(served))
+        return dataclasses.replace(self, labels=_served(self.languages, labels, "labels", present))
 
     def label_column(self, column: str, cfg: LangidConfig) -> str | None:
         """Return the column of known labels of the language check of `column` with `cfg`, if any."""
-        return next((name for c, s, name in self.labels if (c, s) == (column, cfg)), None)
+        return _known_column(self.labels, column, cfg)
 
     def with_scores(self, scores: Iterable[LeftoverScores], present: set[str]) -> _Needs:
         """Return these needs with the boilerplate checks that `scores` (columns in `present`) serve."""
-        served = {
-            (column, cfg, known.scores)
-            for column, cfg, _ in self.boilerplate
-            for known in scores
-            if known.scores in present and known.serves(column, cfg)
-        }
-        return dataclasses.replace(self, scored=frozenset(served))
+        return dataclasses.replace(self, scored=_served(self.boilerplate, scores, "scores", present))
 
     def score_column(self, column: str, cfg: BoilerplateConfig) -> str | None:
         """Return the column of known leftover scores of the boilerplate check of `column` with `cfg`."""
-        return next((name for c, s, name in self.scored if (c, s) == (column, cfg)), None)
+        return _known_column(self.scored, column, cfg)
 
     @property
     def columns(self) -> list[str]:
@@ -214,6 +202,27 @@ class _Needs:
             names.add(self.label_column(column, cfg) or column)
         names |= {name for _, _, name in self.scored}
         return sorted(names)
+
+
+def _served(
+    needs: frozenset[tuple[Any, ...]],
+    known: Iterable[LanguageLabels | LeftoverScores],
+    field: str,
+    present: set[str],
+) -> frozenset[tuple[str, Any, str]]:
+    """`(text column, settings, known column)` of the `needs` (text column and settings first) that a
+    known column (its name in attribute `field`, present in the data) serves."""
+    return frozenset(
+        (column, cfg, getattr(item, field))
+        for column, cfg, *_ in needs
+        for item in known
+        if getattr(item, field) in present and item.serves(column, cfg)
+    )
+
+
+def _known_column(served: frozenset[tuple[str, Any, str]], column: str, cfg: Any) -> str | None:
+    """The known column that serves the check of `column` with `cfg`, if any."""
+    return next((name for c, s, name in served if (c, s) == (column, cfg)), None)
 
 
 def suite_needs(expectations: Sequence[Mapping[str, Any]]) -> _Needs:

@@ -100,3 +100,20 @@ def leaky_release(folder: Path) -> Path:
     return write_release(
         folder, {"train": release_table(train, "train", "tr"), "test": release_table(test, "test", "te")}
     )
+
+
+def one_split_build(tmp_path: Path, records: list[dict], **overrides: object) -> dict[str, object]:
+    """Write `records` as a JSONL input and return config overrides building it into one split.
+
+    Quality rules are off (the corpora are single paragraphs, too short for them) and one worker runs.
+    """
+    source = tmp_path / "docs.jsonl"
+    source.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return {
+        "input.paths": [str(source)],
+        "quality.enabled": False,
+        "splits.ratios": {"train": 1.0},
+        "package.output_dir": str(tmp_path / "out"),
+        "engine.workers": 1,
+        **overrides,
+    }

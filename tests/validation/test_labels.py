@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,7 +13,7 @@ from corpus_kit.config import LangidConfig, load_config
 from corpus_kit.stages.langid import detect_languages
 from corpus_kit.validation import checks, validate_path, validate_splits
 from corpus_kit.validation.context import LanguageLabels
-from tests.validation.corpora import german_paragraphs, seed_paragraphs, table
+from tests.validation.corpora import german_paragraphs, one_split_build, seed_paragraphs, table
 from tests.validation.test_chunked import _outcome
 
 LANGUAGE = "expect_column_values_to_be_in_languages"
@@ -63,16 +62,8 @@ def test_stage_labels_give_the_detected_result() -> None:
 def test_build_validation_equals_a_standalone_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # One German page in 31 (under the 5 % the language check allows): the build reads its own labels.
     docs = [*seed_paragraphs()[:30], *german_paragraphs(1)]
-    source = tmp_path / "docs.jsonl"
-    source.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(docs)))
-    overrides = {
-        "input.paths": [str(source)],
-        "langid.languages": ["en"],
-        "quality.enabled": False,  # single paragraphs: too short for the quality rules
-        "splits.ratios": {"train": 1.0},
-        "package.output_dir": str(tmp_path / "out"),
-        "engine.workers": 1,
-    }
+    records = [{"id": f"d{i}", "text": t} for i, t in enumerate(docs)]
+    overrides = one_split_build(tmp_path, records, **{"langid.languages": ["en"]})
     with monkeypatch.context() as patched:  # the build's own labels: no detection over the rows
         patched.setattr(checks, "outside_languages", None)
         report = build(load_config(None, overrides))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,7 +13,7 @@ from corpus_kit.builder import build
 from corpus_kit.config import BoilerplateConfig, load_config
 from corpus_kit.validation import checks, validate_path, validate_splits
 from corpus_kit.validation.context import LeftoverScores
-from tests.validation.corpora import seed_paragraphs, table
+from tests.validation.corpora import one_split_build, seed_paragraphs, table
 from tests.validation.test_chunked import _outcome
 
 BOILERPLATE = "expect_column_values_to_have_no_boilerplate_lines"
@@ -63,21 +62,9 @@ def test_build_validation_reads_its_scores_and_equals_a_standalone_one(
     # template line of the site) but the release suite's repeated-line rule (3 pages) reports.
     note = "Reporting was contributed by our correspondents in Srinagar, Islamabad and New Delhi."
     docs = [f"{p}\n{note}" if i < 4 else p for i, p in enumerate(seed_paragraphs()[:31])]
-    source = tmp_path / "docs.jsonl"
-    source.write_text(
-        "".join(
-            json.dumps({"id": f"d{i}", "text": t, "url": f"https://news.example.org/world/kashmir-{i}.html"})
-            + "\n"
-            for i, t in enumerate(docs)
-        )
-    )
-    overrides = {
-        "input.paths": [str(source)],
-        "quality.enabled": False,  # single paragraphs: too short for the quality rules
-        "splits.ratios": {"train": 1.0},
-        "package.output_dir": str(tmp_path / "out"),
-        "engine.workers": 1,
-    }
+    url = "https://news.example.org/world/kashmir-{}.html"
+    records = [{"id": f"d{i}", "text": t, "url": url.format(i)} for i, t in enumerate(docs)]
+    overrides = one_split_build(tmp_path, records)
     with monkeypatch.context() as patched:  # the build's own scores: no classifier over the rows
         patched.setattr(checks, "has_boilerplate", None)
         report = build(load_config(None, overrides))
