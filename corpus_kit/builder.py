@@ -70,7 +70,7 @@ class BuildReport:
     stats: ReleaseStats
     stages: list[StageSummary]
     validation: Any
-    peak_rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0  # the main process's peak RSS plus the largest worker's
 
     def summary(self) -> dict[str, Any]:
         """Return the run summary as plain data (saved next to the output)."""
