@@ -354,7 +354,7 @@ def report_corpus_kit(n_docs: int, n_bytes: int, ck: dict) -> dict:
         print(f"{p['name']:<30} {p['seconds']:7.1f}  {p['peak_rss_mb']:8.0f}")
     state = "killed" if "killed" in run.marks else "failed validation"
     row = totals_row("corpus-kit" if summary else f"corpus-kit ({state})", n_docs, n_bytes, run)
-    main_peak = f", {summary['peak_rss_mb']:.0f} MB (run summary: main + largest worker peak)" if summary else ""
+    main_peak = f", {summary['peak_rss_mb']:.0f} MB (run summary: main + largest worker)" if summary else ""
     docs_out = f"; {summary['documents_out']:,} docs out" if summary else ""
     print(
         f"overall: {run.wall:.1f} s wall, {row['docs_s']:.0f} docs/s, {row['mb_s']:.2f} MB/s, "

@@ -31,21 +31,37 @@ def _io_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", required=True, type=Path, help="output .jsonl, .jsonl.gz or .parquet")
 
 
+def _global_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """Add -c, -q and -v to `parser`. Each command takes them too (`corpus-kit build -q`), with
+    `default=argparse.SUPPRESS` so that one left out after the command keeps its value from before it."""
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=default,
+        help=f"config file (default: ./{DEFAULT_CONFIG} if present)",
+    )
+    flag = {"default": default} if default is argparse.SUPPRESS else {}
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars, only warnings and errors", **flag
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail", **flag)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corpus-kit",
         description="Turn raw web documents into a clean, validated, versioned dataset.",
     )
-    parser.add_argument(
-        "-c", "--config", type=Path, help=f"config file (default: ./{DEFAULT_CONFIG} if present)"
-    )
-    parser.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress bars, only warnings and errors"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    _global_options(parser)
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("build", help="run the whole chain and write a release under dist/")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, parents=[common])
+
+    p = command("build", help="run the whole chain and write a release under dist/")
     p.add_argument("--input", nargs="+", help="input files or folders (overrides the config's input.paths)")
     p.add_argument("--output", help="output folder for releases (overrides package.output_dir)")
     p.add_argument("--name", help="dataset name (overrides dataset.name)")
@@ -64,19 +80,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rejects", type=Path, help="also write the rejects (JSONL) to this file")
 
-    p = sub.add_parser("ingest", help="load and normalize inputs into one Parquet or JSONL file")
+    p = command("ingest", help="load and normalize inputs into one Parquet or JSONL file")
     p.add_argument("inputs", nargs="+", help="input files or folders")
     p.add_argument("--output", required=True, type=Path, help="output .parquet or .jsonl")
     p.add_argument("--rejects", type=Path, help="rejects file (default: OUTPUT.rejects.jsonl)")
 
-    p = sub.add_parser("clean", help="remove boilerplate lines, recording each in removed_lines")
+    p = command("clean", help="remove boilerplate lines, recording each in removed_lines")
     _io_args(p)
-    p = sub.add_parser("langid", help="add lang, lang_prob and lang_mix")
+    p = command("langid", help="add lang, lang_prob and lang_mix")
     _io_args(p)
-    p = sub.add_parser("dedup", help="add dup_cluster, is_duplicate and duplicate_of")
+    p = command("dedup", help="add dup_cluster, is_duplicate and duplicate_of")
     _io_args(p)
 
-    p = sub.add_parser("package", help="write a release from rows that went through clean, langid and dedup")
+    p = command("package", help="write a release from rows that went through clean, langid and dedup")
     p.add_argument(
         "input", type=Path, help="a .parquet or .jsonl file (e.g. the output of `corpus-kit dedup`)"
     )
@@ -84,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="dataset name (overrides dataset.name)")
     p.add_argument("--version", help="dataset version (overrides dataset.version)")
 
-    p = sub.add_parser("validate", help="check a dataset against an expectation suite (exit 1 on failure)")
+    p = command("validate", help="check a dataset against an expectation suite (exit 1 on failure)")
     p.add_argument("path", type=Path, help="a release folder, a Parquet file or folder, or a JSONL file")
     p.add_argument("--suite", help="suite name in expectations/ or a JSON file (default: release or corpus)")
     p.add_argument("--json", type=Path, dest="json_path", help="write results as JSON to this file")
@@ -94,16 +110,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, default=0, help="processes for the checks (default: all cores)")
 
-    p = sub.add_parser("report", help="threshold what-if report (HTML): what each setting would remove")
+    p = command("report", help="threshold what-if report (HTML): what each setting would remove")
     p.add_argument("path", type=Path, help="a release folder, a Parquet file or folder, or a JSONL file")
     p.add_argument("--output", type=Path, required=True, help="HTML file to write")
     p.add_argument("--max-docs", type=int, default=2000, help="documents analysed (default 2000)")
 
-    p = sub.add_parser("diff", help="list documents added, removed and changed between two releases")
+    p = command("diff", help="list documents added, removed and changed between two releases")
     p.add_argument("old", type=Path)
     p.add_argument("new", type=Path)
 
-    p = sub.add_parser("publish", help="push a release to a Hugging Face Hub and tag it v<version>")
+    p = command("publish", help="push a release to a Hugging Face Hub and tag it v<version>")
     p.add_argument("release", type=Path, help="release folder, e.g. dist/NAME/1.0.0")
     p.add_argument("--repo", required=True, help="dataset repo id, ORG/NAME")
     p.add_argument("--endpoint", help="hub URL (default: HF_ENDPOINT or huggingface.co)")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from corpus_kit.cli import main
+from corpus_kit.cli import _parser, main
 from tests.conftest import SEEDS
 from tests.loaders.test_html import MAIN_TEXT, PAGE
 
@@ -36,6 +36,26 @@ def test_unknown_option_is_usage_error(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit) as exit_info:
         main(["build", "--no-such-flag"])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["-q", "build"], (True, False, None)),
+        (["build", "--quiet"], (True, False, None)),
+        (["-v", "build", "-q", "-c", "other.toml"], (True, True, Path("other.toml"))),
+        (["-q", "-c", "mine.toml", "build"], (True, False, Path("mine.toml"))),
+        (["-c", "mine.toml", "build", "-c", "other.toml"], (False, False, Path("other.toml"))),
+    ],
+)
+def test_global_options_go_before_or_after_the_command(argv: list[str], expected: tuple) -> None:
+    args = _parser().parse_args(argv)
+    assert (args.quiet, args.verbose, args.config) == expected
+
+
+def test_config_given_after_the_command_is_read(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", "seeds", "--output", "out.parquet", "--quiet", "-c", "missing.toml"]) == 2
+    assert "ConfigError: config file missing.toml not found" in capsys.readouterr().err
 
 
 def test_ingest_writes_documents_and_rejects(seeds_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
