@@ -124,6 +124,11 @@ def extract_main_text(html: str, url: str | None = None) -> str | None:
     import trafilatura
     from lxml.etree import LxmlError
 
+    # trafilatura logs an error or warning for each page it finds nothing in ("empty HTML tree",
+    # "discarding data"); the caller handles that outcome, so its own log says it, at debug level.
+    trafilatura_log = logging.getLogger("trafilatura")  # its modules' loggers inherit this level
+    level = trafilatura_log.level
+    trafilatura_log.setLevel(logging.CRITICAL)
     try:
         text = trafilatura.extract(
             html,
@@ -137,8 +142,13 @@ def extract_main_text(html: str, url: str | None = None) -> str | None:
     except (LxmlError, ValueError, TypeError, RecursionError) as err:
         logger.debug("trafilatura failed on %s: %s", url or "a page", err)
         return None
+    finally:
+        trafilatura_log.setLevel(level)
     text = flatten_tables(text) if text else None
-    return text if text and text.strip() else None
+    if not (text and text.strip()):
+        logger.debug("trafilatura found no main text in %s", url or "a page")
+        return None
+    return text
 
 
 def flatten_tables(text: str) -> str:

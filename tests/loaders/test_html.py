@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import gzip
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -201,3 +202,16 @@ def test_decode_html_never_raises(data: bytes) -> None:
 def test_extract_main_text_never_raises(html: str) -> None:
     result = extract_main_text(html)
     assert result is None or result.strip()
+
+
+def test_pages_trafilatura_finds_nothing_in_log_no_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    """A page trafilatura cannot parse (CleanEval's `<text>` wrapper) or finds no text in gives None,
+    said once at debug level by corpus-kit, not as trafilatura's errors; its level is restored."""
+    pages = ['<text id="x">\n<table><tr><td>Hello there, friend.</td></tr></table></text>', "<p></p>"]
+    with caplog.at_level(logging.DEBUG):
+        assert [extract_main_text(page, "http://example.com/a") for page in pages] == [None, None]
+    assert [r.levelno for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("corpus_kit")] == [
+        "trafilatura found no main text in http://example.com/a"
+    ] * 2
+    assert logging.getLogger("trafilatura").level == logging.NOTSET
