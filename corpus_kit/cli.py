@@ -31,21 +31,17 @@ def _io_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", required=True, type=Path, help="output .jsonl, .jsonl.gz or .parquet")
 
 
-def _global_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+def _global_options(parser: argparse.ArgumentParser, suppress: bool = False) -> None:
     """Add -c, -q and -v to `parser`. Each command takes them too (`corpus-kit build -q`), with
-    `default=argparse.SUPPRESS` so that one left out after the command keeps its value from before it."""
+    `suppress` (no default) so that one left out after the command keeps its value from before it."""
+    unset = {"default": argparse.SUPPRESS} if suppress else {}
     parser.add_argument(
-        "-c",
-        "--config",
-        type=Path,
-        default=default,
-        help=f"config file (default: ./{DEFAULT_CONFIG} if present)",
+        "-c", "--config", type=Path, help=f"config file (default: ./{DEFAULT_CONFIG} if present)", **unset
     )
-    flag = {"default": default} if default is argparse.SUPPRESS else {}
     parser.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress bars, only warnings and errors", **flag
+        "-q", "--quiet", action="store_true", help="no progress bars, only warnings and errors", **unset
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail", **flag)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail", **unset)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _global_options(parser)
     common = argparse.ArgumentParser(add_help=False)
-    _global_options(common, argparse.SUPPRESS)
+    _global_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:

@@ -120,6 +120,11 @@ class LanguageLabels:
     labels: str
     cfg: LangidConfig
 
+    @property
+    def column(self) -> str:
+        """The column of known values (see `_served`)."""
+        return self.labels
+
     def serves(self, column: str, cfg: LangidConfig) -> bool:
         """Return whether these labels are the language check's of `column` with `cfg`."""
         return column == self.text and cfg == checks.langid_config(dataclasses.asdict(self.cfg))
@@ -142,6 +147,11 @@ class LeftoverScores:
     text: str
     scores: str
     cfg: BoilerplateConfig
+
+    @property
+    def column(self) -> str:
+        """The column of known values (see `_served`)."""
+        return self.scores
 
     def serves(self, column: str, cfg: BoilerplateConfig) -> bool:
         """Return whether these scores are the boilerplate check's of `column` with `cfg`."""
@@ -181,7 +191,7 @@ class _Needs:
 
     def with_labels(self, labels: Iterable[LanguageLabels], present: set[str]) -> _Needs:
         """Return these needs with the language checks that `labels` (columns in `present`) serve."""
-        return dataclasses.replace(self, labels=_served(self.languages, labels, "labels", present))
+        return dataclasses.replace(self, labels=_served(self.languages, labels, present))
 
     def label_column(self, column: str, cfg: LangidConfig) -> str | None:
         """Return the column of known labels of the language check of `column` with `cfg`, if any."""
@@ -189,7 +199,7 @@ class _Needs:
 
     def with_scores(self, scores: Iterable[LeftoverScores], present: set[str]) -> _Needs:
         """Return these needs with the boilerplate checks that `scores` (columns in `present`) serve."""
-        return dataclasses.replace(self, scored=_served(self.boilerplate, scores, "scores", present))
+        return dataclasses.replace(self, scored=_served(self.boilerplate, scores, present))
 
     def score_column(self, column: str, cfg: BoilerplateConfig) -> str | None:
         """Return the column of known leftover scores of the boilerplate check of `column` with `cfg`."""
@@ -205,18 +215,15 @@ class _Needs:
 
 
 def _served(
-    needs: frozenset[tuple[Any, ...]],
-    known: Iterable[LanguageLabels | LeftoverScores],
-    field: str,
-    present: set[str],
+    needs: frozenset[tuple[Any, ...]], known: Iterable[LanguageLabels | LeftoverScores], present: set[str]
 ) -> frozenset[tuple[str, Any, str]]:
     """`(text column, settings, known column)` of the `needs` (text column and settings first) that a
-    known column (its name in attribute `field`, present in the data) serves."""
+    known column present in the data serves."""
     return frozenset(
-        (column, cfg, getattr(item, field))
+        (column, cfg, item.column)
         for column, cfg, *_ in needs
         for item in known
-        if getattr(item, field) in present and item.serves(column, cfg)
+        if item.column in present and item.serves(column, cfg)
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,7 @@ import pytest
 from corpus_kit.stages import boilerplate
 from corpus_kit.stages.line_features import batch_context_features, batch_line_features
 from corpus_kit.stages.normalize import normalize_text
-
-SEEDS = Path(__file__).parents[2] / "seeds"
+from tests.conftest import SEEDS
 
 
 def walk(ensemble: dict, row: np.ndarray) -> float:
