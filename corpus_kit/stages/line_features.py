@@ -27,7 +27,6 @@ import numpy as np
 import pyarrow as pa
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
-_WORD = re.compile(r"\w+")
 _TERMINAL_CODES = np.array([ord(char) for char in ".!?\"'”’»。！？"])
 _BULLET = re.compile(r"^(?:[-*•·›»>|]|\d{1,3}[.)]|\[\d+\])\s")
 _SEPARATORS = re.compile(r"\s[|·•/»>›–-]\s")
@@ -511,18 +510,30 @@ class _Words(NamedTuple):
 def _words(page: _Text) -> _Words:
     """Lower-cased `\\w+` words of each line.
 
-    No word contains the newline between lines, so the words of the whole text are those of the
-    lines in order, and a line has as many as word characters that follow a non-word character.
+    A word is a run of `_WORDCHAR` characters (what `\\w` matches), cut out of the text's UTF-8
+    bytes by Arrow. No word contains the newline between lines, so the words of the whole text are
+    those of the lines in order.
     """
+    is_word = (page.flags & _WORDCHAR) > 0
+    # Where each run of word characters starts and ends, interleaved: start, end, start, end, ...
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], is_word, [False])).view(np.int8)))
+    codes = page.codes
+    utf8_at = np.concatenate(
+        ([0], np.cumsum(1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000)))
+    )
+    # The strings between consecutive edges: words at even positions, what separates them between.
+    # (Lone surrogates take three bytes, as "surrogatepass" writes them; no word holds one.)
+    pieces = pa.LargeStringArray.from_buffers(
+        max(len(edges) - 1, 0),
+        pa.py_buffer(utf8_at[edges]),
+        pa.py_buffer(page.text.encode("utf-8", "surrogatepass")),
+    )
+    found = pieces.take(np.arange(0, len(edges), 2)).dictionary_encode()
     # Lower-cased once per distinct word: the distinct lower-cased forms are the vocabulary.
-    found = pa.array(_WORD.findall(page.text), pa.string()).dictionary_encode()
     lowered = pa.array(list(map(str.lower, found.dictionary.to_pylist())), pa.string()).dictionary_encode()
     ids = lowered.indices.to_numpy().astype(np.int64)[found.indices.to_numpy()]
-    is_word = (page.flags & _WORDCHAR) > 0
-    word_start = is_word & np.concatenate(([True], ~is_word[:-1]))
-    counts = _span_counts(word_start, page.starts, page.ends)
-    bounds = np.concatenate(([0], np.cumsum(counts)))
-    line = np.repeat(np.arange(len(counts)), counts)
+    line = np.searchsorted(page.starts, edges[::2], side="right") - 1
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(line, minlength=len(page.starts)))))
     return _Words(lowered.dictionary.to_pylist(), ids, line, bounds)
 
 

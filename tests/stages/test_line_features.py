@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,7 +31,7 @@ def _overlap(page_lines: list[list[str]], reach: int = 3) -> list[float]:
     """The neighbour overlap of every line, as the feature defines it, page by page."""
     best: list[float] = []
     for page in page_lines:
-        sets = [frozenset(w.lower() for w in lf._WORD.findall(line)) for line in page]
+        sets = [frozenset(w.lower() for w in re.findall(r"\w+", line)) for line in page]
         for i, words in enumerate(sets):
             shares = [
                 len(words & sets[j]) / min(len(words), len(sets[j]))
@@ -48,6 +51,29 @@ def test_furniture_dates_and_overlap_match_their_definitions(page_lines: list[li
     assert column["n_furniture"].tolist() == [len(lf._FURNITURE.findall(line)) for line in flat]
     assert column["has_date"].tolist() == [float(lf._DATE.search(line) is not None) for line in flat]
     assert column["neighbour_overlap"].tolist() == np.float32(_overlap(page_lines)).tolist()
+
+
+# Any text but the newline between lines, plus lone surrogates and characters beyond the BMP,
+# whose UTF-8 lengths differ.
+text_lines = st.lists(
+    st.one_of(
+        st.text(st.characters(blacklist_characters="\n"), max_size=12),
+        st.sampled_from(["\ud800", "𝐀b", "x_1"]),
+    ),
+    min_size=1,
+    max_size=4,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(text_lines, min_size=1, max_size=8))
+def test_words_are_the_lower_cased_regex_words_of_each_line(lines: list[str]) -> None:
+    words = lf._words(lf._joined(lines))
+    found = [
+        [words.vocab[i] for i in words.ids[start:end]] for start, end in itertools.pairwise(words.bounds)
+    ]
+    assert found == [[word.lower() for word in re.findall(r"\w+", line)] for line in lines]
+    assert words.line.tolist() == [i for i, line in enumerate(found) for _ in line]
 
 
 def test_odd_cases_still_count() -> None:
