@@ -63,15 +63,25 @@ _PREDICT_ROWS = 256
 # enough to keep the feature arrays small.
 _BATCH_LINES = 4096
 
-# Rules: lines removed whatever the model says.
+# Rules: lines removed whatever the model says. They scan a page's lines joined by newlines
+# (`re.MULTILINE`: `^` and `$` are a line's edges), so none can match a newline.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (schema.LINE_NAV_MENU, re.compile(r"^(?:\d{1,2}\.\s*)?(?:skip to|jump to|back to top\b)", re.IGNORECASE)),
+    (
+        schema.LINE_NAV_MENU,
+        re.compile(r"^(?:\d{1,2}\.[^\S\n]*)?(?:skip to|jump to|back to top\b)", re.IGNORECASE | re.MULTILINE),
+    ),
     # A credit ending a caption line: "…confidence'Image: IHS", "Photo: Reuters/R. Wilking".
     (
         schema.LINE_CAPTION,
-        re.compile(r"(?:Image|Photo|Picture|Foto|Bild|IMAGE|PHOTO)s?(?: credit)?: ?[^!?:]{1,60}(?<!\.)$"),
+        re.compile(
+            r"(?:Image|Photo|Picture|Foto|Bild|IMAGE|PHOTO)s?(?: credit)?: ?[^!?:\n]{1,60}(?<!\.)$",
+            re.MULTILINE,
+        ),
     ),
-    (schema.LINE_CAPTION, re.compile(r"\((?:Image|Photo|Picture|Foto|Bild)s?(?: credit)?: [^()]{1,80}\)$")),
+    (
+        schema.LINE_CAPTION,
+        re.compile(r"\((?:Image|Photo|Picture|Foto|Bild)s?(?: credit)?: [^()\n]{1,80}\)$", re.MULTILINE),
+    ),
 )
 
 # Wording that names the kind of a line the model removed (first match wins). Each lookahead lists
@@ -277,34 +287,38 @@ def _predict(base: np.ndarray, pages: list[list[str]], shares: list[np.ndarray] 
     return model.second_pass.predict(np.hstack([base, batch_context_features(first, pages)]))
 
 
-def _rule_reason(line: str) -> str | None:
-    for reason, pattern in _RULES:
-        if pattern.search(line):
-            return reason
-    return None
-
-
 def has_forced_line(text: str, cfg: BoilerplateConfig, template: frozenset[int] | None = None) -> bool:
     """Whether `text` has a line the cleaner removes whatever its classifier says: a line of
     `template` (hashes of template lines) or, when `cfg.rules`, a line a rule names."""
     split = _split(text, template)
-    return bool(split.template) or (cfg.rules and any(map(_rule_reason, split.content)))
+    return bool(split.template) or (cfg.rules and any(_rule_reasons(split.content)))
 
 
-def _kinds(lines: list[str]) -> list[str]:
-    """Return the reason of each of the newline-free `lines` the model removed: see `_KINDS`.
+def _first_matches(lines: list[str], patterns: Sequence[tuple[str, re.Pattern[str]]]) -> list[str | None]:
+    """Return, for each of the newline-free `lines`, the reason of the first of `patterns` that
+    matches it, or None.
 
     Each pattern scans all lines joined at once; none can match a newline, so a match found in
     the joined text lies in one line, and the newline is a non-word character like a line's edge.
     """
     text = "\n".join(lines)
     starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-    kinds = [schema.LINE_MODEL] * len(lines)
+    reasons: list[str | None] = [None] * len(lines)
     # Later patterns first, so that the first matching pattern has the last word.
-    for reason, pattern in reversed(_KINDS):
+    for reason, pattern in reversed(patterns):
         for match in pattern.finditer(text):
-            kinds[bisect_right(starts, match.start()) - 1] = reason
-    return kinds
+            reasons[bisect_right(starts, match.start()) - 1] = reason
+    return reasons
+
+
+def _rule_reasons(lines: list[str]) -> list[str | None]:
+    """Return the reason of the first of `_RULES` that names each line, or None."""
+    return _first_matches(lines, _RULES)
+
+
+def _kinds(lines: list[str]) -> list[str]:
+    """Return the reason of each of the newline-free `lines` the model removed: see `_KINDS`."""
+    return [kind or schema.LINE_MODEL for kind in _first_matches(lines, _KINDS)]
 
 
 def _is_heading(line: str) -> bool:
@@ -381,9 +395,10 @@ def _decide(
     kept: list[int] = []
     removed = [(i, text.lines[i], schema.LINE_TEMPLATE, None) for i in text.template]
     kinds = iter(_kinds([line for line, is_kept in zip(text.content, keep, strict=True) if not is_kept]))
-    for i, line, prob, is_kept in zip(text.indices, text.content, probs, keep, strict=True):
+    rules = _rule_reasons(text.content) if cfg.rules else [None] * len(text.content)
+    for i, line, prob, is_kept, reason in zip(text.indices, text.content, probs, keep, rules, strict=True):
         kind = None if is_kept else next(kinds)
-        if cfg.rules and (reason := _rule_reason(line)):
+        if reason:
             removed.append((i, line, reason, None))
         elif kind is not None:
             removed.append((i, line, kind, round(float(1.0 - prob), 4)))

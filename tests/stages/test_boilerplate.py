@@ -87,6 +87,28 @@ def test_removed_lines_record_rules_with_null_score() -> None:
     assert all(score is None for *_, score in removed)
 
 
+def test_rules_name_each_line_as_a_match_in_that_line_alone() -> None:
+    # Neighbours a pattern could run into if it crossed the newline: a bare number before
+    # "Skip to", a credit without its end, a caption's opening bracket.
+    lines = [
+        "3.",
+        "Skip to content",
+        "Photo: Reuters",
+        "and the rest.",
+        "A caption (Photo: AP",
+        "Staff)",
+        "Back to top",
+        "(Image: Getty Images)",
+        "12. jump to comments",
+    ]
+    named = [
+        next((reason for reason, pattern in boilerplate._RULES if pattern.search(line)), None)
+        for line in lines
+    ]
+    assert boilerplate._rule_reasons(lines) == named
+    assert named == [None, "nav_menu", "caption", None, "caption", None, "nav_menu", "caption", "nav_menu"]
+
+
 def test_removed_lines_record_model_scores() -> None:
     text = seed_text("000_d2e5173d4dcb53ba.txt")
     removed = classify_lines(text, CFG)
