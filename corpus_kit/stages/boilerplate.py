@@ -387,26 +387,43 @@ def scored_lines(text: str, template: frozenset[int] | None = None) -> tuple[lis
 
 
 def _decide(
-    text: _Text, probs: np.ndarray, cfg: BoilerplateConfig, shares: np.ndarray | None = None
-) -> tuple[list[int], list[tuple[int, str, str, float | None]]]:
-    """Return the indices of the kept lines and the removed lines (in line order), given the
-    content probabilities of the scored lines."""
-    keep = keep_decisions(text.content, probs, cfg, shares)
-    kept: list[int] = []
-    removed = [(i, text.lines[i], schema.LINE_TEMPLATE, None) for i in text.template]
-    kinds = iter(_kinds([line for line, is_kept in zip(text.content, keep, strict=True) if not is_kept]))
-    rules = _rule_reasons(text.content) if cfg.rules else [None] * len(text.content)
-    for i, line, prob, is_kept, reason in zip(text.indices, text.content, probs, keep, rules, strict=True):
-        kind = None if is_kept else next(kinds)
-        if reason:
-            removed.append((i, line, reason, None))
-        elif kind is not None:
-            removed.append((i, line, kind, round(float(1.0 - prob), 4)))
-        else:
-            kept.append(i)
-    if text.template:
-        removed.sort(key=lambda line: line[0])
-    return kept, removed
+    texts: Sequence[_Text],
+    probs: Sequence[np.ndarray],
+    cfg: BoilerplateConfig,
+    shares: Sequence[np.ndarray | None],
+) -> list[tuple[list[int], list[tuple[int, str, str, float | None]]]]:
+    """Return, for each text, the indices of its kept lines and its removed lines (in line order),
+    given the content probabilities of its scored lines. Rules and removal kinds scan the lines of
+    all texts at once."""
+    keeps = [
+        keep_decisions(text.content, page_probs, cfg, page_shares)
+        for text, page_probs, page_shares in zip(texts, probs, shares, strict=True)
+    ]
+    scored = [line for text in texts for line in text.content]
+    rules = iter(_rule_reasons(scored) if cfg.rules else [None] * len(scored))
+    dropped = [
+        line
+        for text, keep in zip(texts, keeps, strict=True)
+        for line, k in zip(text.content, keep, strict=True)
+        if not k
+    ]
+    kinds = iter(_kinds(dropped))
+    decided = []
+    for text, page_probs, keep in zip(texts, probs, keeps, strict=True):
+        kept: list[int] = []
+        removed = [(i, text.lines[i], schema.LINE_TEMPLATE, None) for i in text.template]
+        for i, line, prob, is_kept in zip(text.indices, text.content, page_probs, keep, strict=True):
+            kind = None if is_kept else next(kinds)
+            if reason := next(rules):
+                removed.append((i, line, reason, None))
+            elif kind is not None:
+                removed.append((i, line, kind, round(float(1.0 - prob), 4)))
+            else:
+                kept.append(i)
+        if text.template:
+            removed.sort(key=lambda line: line[0])
+        decided.append((kept, removed))
+    return decided
 
 
 def _join_kept(lines: list[str], kept: list[int]) -> str:
@@ -440,7 +457,7 @@ def classify_texts(
     urls = list(urls) if urls is not None else [None] * len(texts)
     splits = [_split(text, _template(templates, url, None)) for text, url in zip(texts, urls, strict=True)]
     probs = page_probabilities([split.content for split in splits], urls)
-    return [_decide(split, page_probs, cfg)[1] for split, page_probs in zip(splits, probs, strict=True)]
+    return [removed for _, removed in _decide(splits, probs, cfg, [None] * len(splits))]
 
 
 def _template(templates: TemplateLines | None, url: str | None, source: str | None) -> frozenset[int] | None:
@@ -501,8 +518,7 @@ def clean_pages(table: pa.Table, cfg: BoilerplateConfig, templates: TemplateLine
     shares = _content_shares(table, splits)
     probs, features = _page_scores([split.content for split in splits], urls, shares)
     cleaned, removed_lines, kept_lines = [], [], []
-    for split, page_probs, page_shares in zip(splits, probs, shares, strict=True):
-        kept, removed = _decide(split, page_probs, cfg, page_shares)
+    for split, (kept, removed) in zip(splits, _decide(splits, probs, cfg, shares), strict=True):
         cleaned.append(_join_kept(split.lines, kept))
         removed_lines.append([{"line": i, "text": t, "reason": r, "score": s} for i, t, r, s in removed])
         kept_lines.append(kept)
