@@ -79,25 +79,11 @@ def _first_letter_alternation(terms: tuple[str, ...]) -> str:
 _FURNITURE = re.compile(_first_letter_alternation(_FURNITURE_TERMS), re.IGNORECASE)
 
 
-def _first_words(term: str) -> list[str]:
-    """Return the patterns a whole `\\w+` word matches when a match of `term` starts with it.
-
-    The part before the term's first space or hyphen, and the term without that separator when it
-    is optional ("log ?in": "log", "login"; "e-?mail": "e", "email").
-    """
-    found = re.search(r"[ -]", term)
-    if found is None:
-        return [term]
-    head = term[: found.start()]
-    if term[found.end() : found.end() + 1] == "?":
-        return [head, head + term[found.end() + 1 :]]
-    return [head]
-
-
-# A furniture match starts at a word boundary with a letter, so it starts with a whole `\w+` word of
-# the line, which this matches in full (ignoring case, as `_FURNITURE` does).
-_FURNITURE_START = re.compile(
-    "|".join(word for term in _FURNITURE_TERMS for word in _first_words(term)), re.IGNORECASE
+# A furniture match starts at a word boundary with a letter, so with a whole `\w+` word of the line.
+# A match of a term with a space or hyphen starts with the word before it ("log" of "log ?in"):
+# lines with such a word are searched. Any other word a match starts with is the whole match.
+_FURNITURE_HEADS = frozenset(
+    re.split(r"[ -]", term, maxsplit=1)[0] for term in _FURNITURE_TERMS if re.search(r"[ -]", term)
 )
 
 LINE_FEATURES: tuple[str, ...] = (
@@ -459,21 +445,25 @@ def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> 
 # What lower-casing leaves of "İ" (a combining dot after "i"), "ı" and "ſ": the patterns, ignoring
 # case, match these as "i", "i" and "s", unlike their lower-cased forms.
 _CASE_ODDITIES = ("\u0307", "ı", "ſ")
-_FURNITURE_WORD, _MONTH_WORD = 1, 2
+_FURNITURE_WORD, _MONTH_WORD, _FURNITURE_ALONE = 1, 2, 4
 
 
 @lru_cache(maxsize=1 << 16)  # words repeat from batch to batch
 def _word_marks(word: str) -> int:
-    """Return which patterns a lower-cased `\\w+` word can begin a match of, as bits.
+    """Return how a lower-cased `\\w+` word can begin a match of the patterns, as bits.
 
-    `_FURNITURE_WORD`: `_FURNITURE`; `_MONTH_WORD`: the month-name form of `_DATE` (a match starts
-    at a word boundary with a letter, so with a whole word). A word with a `_CASE_ODDITIES` character
-    gets both: it is searched.
+    `_FURNITURE_WORD`: a `_FURNITURE` match that may run on past the word (a line with one is
+    searched); `_FURNITURE_ALONE`: a `_FURNITURE` match of exactly the word; `_MONTH_WORD`: the
+    month-name form of `_DATE` (a match starts at a word boundary with a letter, so with a whole
+    word). A word with a `_CASE_ODDITIES` character gets the searched bits.
     """
     if any(odd in word for odd in _CASE_ODDITIES):
         return _FURNITURE_WORD | _MONTH_WORD
-    furniture = _FURNITURE_START.fullmatch(word) is not None
-    return _FURNITURE_WORD * furniture | _MONTH_WORD * word.startswith(_MONTHS)
+    if word in _FURNITURE_HEADS:
+        furniture = _FURNITURE_WORD
+    else:
+        furniture = _FURNITURE_ALONE * (_FURNITURE.fullmatch(word) is not None)
+    return furniture | _MONTH_WORD * word.startswith(_MONTHS)
 
 
 def _lines_with(words: _Words, marks: np.ndarray, mark: int, n: int) -> np.ndarray:
@@ -575,10 +565,11 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     word_chars = _span_counts((flags & _WORDCHAR) > 0, starts, ends)
     word_chars += _span_counts(codes == ord("İ"), starts, ends)
     marks = np.fromiter(map(_word_marks, words.vocab), dtype=np.int64, count=len(words.vocab))
-    # Only lines with a word that can begin a match are searched, for furniture and dates.
-    furniture = np.zeros(n, dtype=np.int64)
+    # A furniture match is a whole word or starts with one that lines are searched for.
+    furniture = np.bincount(words.line[(marks & _FURNITURE_ALONE)[words.ids] > 0], minlength=n)
     for i in np.flatnonzero(_lines_with(words, marks, _FURNITURE_WORD, n)):
         furniture[i] = len(_FURNITURE.findall(lines[i]))
+    # Only lines with a word that can begin a match are searched for dates.
     digit = (flags & _DIGIT) > 0  # `\d` is a subset of `str.isdigit`
     pair = np.flatnonzero(digit[:-2] & digit[2:]) + 1
     date_separators = _span_counts(

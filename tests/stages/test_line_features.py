@@ -18,7 +18,7 @@ FRAGMENTS = (
     "email", "sign up", "Sign", "advertising", "Rights Reserved", "Skip", "more", "about us",
     "İniciar sesión", "Sep. 3, 2020", "ſep 3, 2020", "Jan 12 1999", "JANUARY 5, 2001", "12:30", "3.4.2021",
     "2021-03-04", "1-2", "1 - 2", "٣:٤٥", "²:³", "a", "the", "news", "is", "of", "Kelvin", "K", "\u0307", ".",
-    "-", ":", "|", "9",
+    "-", ":", "|", "9", "read more", "Read", "back to top", "AP Photo", "e", "advertisers",
 )  # fmt: skip
 
 lines = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=8).map(
