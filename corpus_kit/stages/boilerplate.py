@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, chain, pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -386,44 +386,95 @@ def scored_lines(text: str, template: frozenset[int] | None = None) -> tuple[lis
     return split.indices, split.content
 
 
+class _Removed(NamedTuple):
+    """The removed lines of several texts, in text then line order, as columns."""
+
+    bounds: np.ndarray  # where each text's rows start, then their number
+    line: np.ndarray
+    text: list[str]
+    reason: list[str]
+    score: list[float | None]
+
+    def of(self, page: int) -> list[tuple[int, str, str, float | None]]:
+        """The removed lines of one text, as (line index, text, reason, score)."""
+        span = slice(self.bounds[page], self.bounds[page + 1])
+        return list(
+            zip(self.line[span].tolist(), self.text[span], self.reason[span], self.score[span], strict=True)
+        )
+
+    def to_arrow(self) -> pa.Array:
+        """The `removed_lines` column: one list of `schema.REMOVED_LINE` per text."""
+        values = pa.StructArray.from_arrays(
+            [
+                pa.array(self.line, pa.int32()),
+                pa.array(self.text, pa.string()),
+                pa.array(self.reason, pa.string()),
+                pa.array(self.score, pa.float32()),
+            ],
+            fields=list(schema.REMOVED_LINE),
+        )
+        return pa.ListArray.from_arrays(
+            pa.array(self.bounds, pa.int32()), values, pa.list_(schema.REMOVED_LINE)
+        )
+
+
 def _decide(
     texts: Sequence[_Text],
     probs: Sequence[np.ndarray],
     cfg: BoilerplateConfig,
     shares: Sequence[np.ndarray | None],
-) -> list[tuple[list[int], list[tuple[int, str, str, float | None]]]]:
-    """Return, for each text, the indices of its kept lines and its removed lines (in line order),
-    given the content probabilities of its scored lines. Rules and removal kinds scan the lines of
-    all texts at once."""
-    keeps = [
-        keep_decisions(text.content, page_probs, cfg, page_shares)
-        for text, page_probs, page_shares in zip(texts, probs, shares, strict=True)
+) -> tuple[list[list[int]], _Removed]:
+    """Return the indices of each text's kept lines and the removed lines of all, given the
+    content probabilities of their scored lines. The lines of all texts are decided at once."""
+    keep = np.concatenate(
+        [np.zeros(0, dtype=bool)]
+        + [
+            keep_decisions(text.content, page_probs, cfg, page_shares)
+            for text, page_probs, page_shares in zip(texts, probs, shares, strict=True)
+        ]
+    )
+    prob = np.concatenate([np.zeros(0), *probs])
+    page = np.repeat(np.arange(len(texts)), [len(text.indices) for text in texts])
+    line = np.fromiter(chain.from_iterable(text.indices for text in texts), dtype=np.int64, count=len(page))
+    scored = [content for text in texts for content in text.content]
+    reasons = _rule_reasons(scored) if cfg.rules else [None] * len(scored)
+    ruled = np.fromiter((reason is not None for reason in reasons), dtype=bool, count=len(scored))
+    dropped = np.flatnonzero(~keep)
+    for i, kind in zip(dropped.tolist(), _kinds([scored[i] for i in dropped]), strict=True):
+        reasons[i] = reasons[i] or kind
+    removed = np.flatnonzero(~keep | ruled)
+    scores = [
+        None if ruled[i] else round(1.0 - p, 4)
+        for i, p in zip(removed.tolist(), prob[removed].tolist(), strict=True)
     ]
-    scored = [line for text in texts for line in text.content]
-    rules = iter(_rule_reasons(scored) if cfg.rules else [None] * len(scored))
-    dropped = [
-        line
-        for text, keep in zip(texts, keeps, strict=True)
-        for line, k in zip(text.content, keep, strict=True)
-        if not k
-    ]
-    kinds = iter(_kinds(dropped))
-    decided = []
-    for text, page_probs, keep in zip(texts, probs, keeps, strict=True):
-        kept: list[int] = []
-        removed = [(i, text.lines[i], schema.LINE_TEMPLATE, None) for i in text.template]
-        for i, line, prob, is_kept in zip(text.indices, text.content, page_probs, keep, strict=True):
-            kind = None if is_kept else next(kinds)
-            if reason := next(rules):
-                removed.append((i, line, reason, None))
-            elif kind is not None:
-                removed.append((i, line, kind, round(float(1.0 - prob), 4)))
-            else:
-                kept.append(i)
-        if text.template:
-            removed.sort(key=lambda line: line[0])
-        decided.append((kept, removed))
-    return decided
+    # Template lines join the removed ones, each text's rows sorted by line.
+    template_page = np.repeat(np.arange(len(texts)), [len(text.template) for text in texts])
+    rows_page = np.concatenate([template_page, page[removed]])
+    rows_line = np.concatenate(
+        [
+            np.fromiter(
+                chain.from_iterable(text.template for text in texts), dtype=np.int64, count=len(template_page)
+            ),
+            line[removed],
+        ]
+    )
+    order = np.lexsort((rows_line, rows_page)).tolist()
+    texts_of = [text.lines[i] for text in texts for i in text.template] + [scored[i] for i in removed]
+    reasons_of = [schema.LINE_TEMPLATE] * len(template_page) + [reasons[i] for i in removed]
+    scores_of = [None] * len(template_page) + scores
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(rows_page, minlength=len(texts)))])
+    kept_rows = keep & ~ruled
+    kept_lines = line[kept_rows].tolist()
+    kept_bounds = np.concatenate(
+        [[0], np.cumsum(np.bincount(page[kept_rows], minlength=len(texts)))]
+    ).tolist()
+    return [kept_lines[start:end] for start, end in pairwise(kept_bounds)], _Removed(
+        bounds,
+        rows_line[order],
+        [texts_of[i] for i in order],
+        [reasons_of[i] for i in order],
+        [scores_of[i] for i in order],
+    )
 
 
 def _join_kept(lines: list[str], kept: list[int]) -> str:
@@ -457,7 +508,8 @@ def classify_texts(
     urls = list(urls) if urls is not None else [None] * len(texts)
     splits = [_split(text, _template(templates, url, None)) for text, url in zip(texts, urls, strict=True)]
     probs = page_probabilities([split.content for split in splits], urls)
-    return [removed for _, removed in _decide(splits, probs, cfg, [None] * len(splits))]
+    _, removed = _decide(splits, probs, cfg, [None] * len(splits))
+    return [removed.of(page) for page in range(len(splits))]
 
 
 def _template(templates: TemplateLines | None, url: str | None, source: str | None) -> frozenset[int] | None:
@@ -517,13 +569,10 @@ def clean_pages(table: pa.Table, cfg: BoilerplateConfig, templates: TemplateLine
     ]
     shares = _content_shares(table, splits)
     probs, features = _page_scores([split.content for split in splits], urls, shares)
-    cleaned, removed_lines, kept_lines = [], [], []
-    for split, (kept, removed) in zip(splits, _decide(splits, probs, cfg, shares), strict=True):
-        cleaned.append(_join_kept(split.lines, kept))
-        removed_lines.append([{"line": i, "text": t, "reason": r, "score": s} for i, t, r, s in removed])
-        kept_lines.append(kept)
+    kept_lines, removed = _decide(splits, probs, cfg, shares)
+    cleaned = [_join_kept(split.lines, kept) for split, kept in zip(splits, kept_lines, strict=True)]
     table = set_column(table, "text", pa.array(cleaned, pa.string()))
-    table = set_column(table, "removed_lines", pa.array(removed_lines, pa.list_(schema.REMOVED_LINE)))
+    table = set_column(table, "removed_lines", removed.to_arrow())
     table = set_column(table, "n_chars", pa.array([len(t) for t in cleaned], pa.int64()))
     return Cleaned(table, splits, kept_lines, features)
 
