@@ -371,11 +371,13 @@ class _Text(NamedTuple):
 def _split(text: str, template: frozenset[int] | None = None) -> _Text:
     """Split `text` into lines; the non-blank ones in `template` (by `hash_line`) are set apart."""
     lines = text.split("\n")
-    indices: list[int] = []
+    indices = [i for i, line in enumerate(lines) if line.strip()]
     templated: list[int] = []
-    for i, line in enumerate(lines):
-        if line.strip():
-            (templated if template and hash_line(line) in template else indices).append(i)
+    if template:
+        templated = [i for i in indices if hash_line(lines[i]) in template]
+        if templated:
+            set_apart = set(templated)
+            indices = [i for i in indices if i not in set_apart]
     return _Text(lines, indices, [lines[i] for i in indices], templated)
 
 

@@ -288,11 +288,13 @@ def _distance_to(mask: np.ndarray, reverse: bool, pages: _Pages) -> np.ndarray:
 
 def _repeats(pages: _Pages) -> tuple[np.ndarray, np.ndarray]:
     """How many times each line occurs in its page, and whether it occurs earlier in the page."""
-    first_seen: dict[tuple[int, str], int] = {}
-    keys = zip(pages.page.tolist(), pages.lines, strict=True)
-    firsts = np.array([first_seen.setdefault(key, i) for i, key in enumerate(keys)], dtype=np.int64)
-    counts = np.bincount(firsts, minlength=len(firsts))[firsts]
-    return counts.astype(np.float64), (firsts != np.arange(len(firsts))).astype(np.float64)
+    n = len(pages.lines)
+    distinct = pa.array(pages.lines, pa.string()).dictionary_encode().indices.to_numpy().astype(np.int64)
+    # Each (page, distinct line) as one number; `np.unique` finds where each first occurs.
+    _, first, key = np.unique(pages.page * max(n, 1) + distinct, return_index=True, return_inverse=True)
+    firsts = first[key]
+    counts = np.bincount(firsts, minlength=n)[firsts]
+    return counts.astype(np.float64), (firsts != np.arange(n)).astype(np.float64)
 
 
 def _neighbour_overlap(words: _Words, pages: _Pages, reach: int = 3) -> np.ndarray:
@@ -375,11 +377,12 @@ def _stopword_counts(words: _Words, pages: _Pages) -> np.ndarray:
     )[words.ids]
     page = pages.page[words.line]
     hits = np.flatnonzero(langs)
-    covered = np.column_stack(
-        [
-            np.bincount(page[hits], weights=(langs[hits] >> bit) & 1, minlength=len(pages.bounds) - 1)
-            for bit in range(len(stopwords()))
-        ]
+    # Stopwords of each (page, language), counted in one bincount over page * languages + language.
+    n_langs, n_pages = len(stopwords()), len(pages.bounds) - 1
+    bits = (langs[hits, None] >> np.arange(n_langs)) & 1
+    slots = page[hits, None] * n_langs + np.arange(n_langs)
+    covered = np.bincount(slots.ravel(), weights=bits.ravel(), minlength=n_pages * n_langs).reshape(
+        n_pages, n_langs
     )
     is_stop = (langs >> covered.argmax(axis=1)[page]) & 1
     return np.bincount(words.line, weights=is_stop, minlength=len(pages.lines)).astype(np.int64)
