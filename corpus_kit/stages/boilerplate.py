@@ -420,6 +420,16 @@ class _Removed(NamedTuple):
         )
 
 
+def _flat(lists: Iterator[list[int]], count: int) -> np.ndarray:
+    """The `count` numbers of `lists`, one after the other."""
+    return np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=count)
+
+
+def _group_bounds(group: np.ndarray, n: int) -> np.ndarray:
+    """Where each of `n` groups starts among rows ordered by `group`, then the number of rows."""
+    return np.concatenate([[0], np.cumsum(np.bincount(group, minlength=n))])
+
+
 def _decide(
     texts: Sequence[_Text],
     probs: Sequence[np.ndarray],
@@ -437,7 +447,7 @@ def _decide(
     )
     prob = np.concatenate([np.zeros(0), *probs])
     page = np.repeat(np.arange(len(texts)), [len(text.indices) for text in texts])
-    line = np.fromiter(chain.from_iterable(text.indices for text in texts), dtype=np.int64, count=len(page))
+    line = _flat((text.indices for text in texts), len(page))
     scored = [content for text in texts for content in text.content]
     reasons = _rule_reasons(scored) if cfg.rules else [None] * len(scored)
     ruled = np.fromiter((reason is not None for reason in reasons), dtype=bool, count=len(scored))
@@ -452,26 +462,16 @@ def _decide(
     # Template lines join the removed ones, each text's rows sorted by line.
     template_page = np.repeat(np.arange(len(texts)), [len(text.template) for text in texts])
     rows_page = np.concatenate([template_page, page[removed]])
-    rows_line = np.concatenate(
-        [
-            np.fromiter(
-                chain.from_iterable(text.template for text in texts), dtype=np.int64, count=len(template_page)
-            ),
-            line[removed],
-        ]
-    )
+    rows_line = np.concatenate([_flat((text.template for text in texts), len(template_page)), line[removed]])
     order = np.lexsort((rows_line, rows_page)).tolist()
     texts_of = [text.lines[i] for text in texts for i in text.template] + [scored[i] for i in removed]
     reasons_of = [schema.LINE_TEMPLATE] * len(template_page) + [reasons[i] for i in removed]
     scores_of = [None] * len(template_page) + scores
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(rows_page, minlength=len(texts)))])
     kept_rows = keep & ~ruled
     kept_lines = line[kept_rows].tolist()
-    kept_bounds = np.concatenate(
-        [[0], np.cumsum(np.bincount(page[kept_rows], minlength=len(texts)))]
-    ).tolist()
+    kept_bounds = _group_bounds(page[kept_rows], len(texts)).tolist()
     return [kept_lines[start:end] for start, end in pairwise(kept_bounds)], _Removed(
-        bounds,
+        _group_bounds(rows_page, len(texts)),
         rows_line[order],
         [texts_of[i] for i in order],
         [reasons_of[i] for i in order],
