@@ -63,12 +63,13 @@ _PREDICT_ROWS = 256
 # enough to keep the feature arrays small.
 _BATCH_LINES = 4096
 
-# Rules: lines removed whatever the model says. They scan a page's lines joined by newlines
-# (`re.MULTILINE`: `^` and `$` are a line's edges), so none can match a newline.
+# Rules: lines removed whatever the model says. They scan a page's lines joined by newlines, after
+# a newline (`re.MULTILINE`: `$` is a line's end; a line's start is the newline before it, a
+# literal the scan jumps between), so none can match a newline but the one before a line.
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         schema.LINE_NAV_MENU,
-        re.compile(r"^(?:\d{1,2}\.[^\S\n]*)?(?:skip to|jump to|back to top\b)", re.IGNORECASE | re.MULTILINE),
+        re.compile(r"\n(?:\d{1,2}\.[^\S\n]*)?(?:skip to|jump to|back to top\b)", re.IGNORECASE),
     ),
     # A credit ending a caption line: "…confidence'Image: IHS", "Photo: Reuters/R. Wilking".
     (
@@ -298,10 +299,12 @@ def _first_matches(lines: list[str], patterns: Sequence[tuple[str, re.Pattern[st
     """Return, for each of the newline-free `lines`, the reason of the first of `patterns` that
     matches it, or None.
 
-    Each pattern scans all lines joined at once; none can match a newline, so a match found in
-    the joined text lies in one line, and the newline is a non-word character like a line's edge.
+    Each pattern scans all lines joined at once, each after a newline; none can match a newline
+    but the one right before a line, so a match found in the joined text lies in one line, and the
+    newline is a non-word character like a line's edge.
     """
-    text = "\n".join(lines)
+    text = "\n" + "\n".join(lines)
+    # Where each line's newline is: a match starts at it or inside the line after it.
     starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
     reasons: list[str | None] = [None] * len(lines)
     # Later patterns first, so that the first matching pattern has the last word.

@@ -377,10 +377,12 @@ def _stopword_counts(words: _Words, pages: _Pages) -> np.ndarray:
     )[words.ids]
     page = pages.page[words.line]
     hits = np.flatnonzero(langs)
-    # Stopwords of each (page, language), counted in one bincount over page * languages + language.
+    # Stopwords of each (page, language): the words of a page that are in the same lists counted
+    # once as one number, page << languages | lists, then spread over the lists by one bincount.
     n_langs, n_pages = len(stopwords()), len(pages.bounds) - 1
-    bits = (langs[hits, None] >> np.arange(n_langs)) & 1
-    slots = page[hits, None] * n_langs + np.arange(n_langs)
+    combo, counts = np.unique((page[hits] << n_langs) | langs[hits], return_counts=True)
+    bits = ((combo[:, None] >> np.arange(n_langs)) & 1) * counts[:, None]
+    slots = (combo >> n_langs)[:, None] * n_langs + np.arange(n_langs)
     covered = np.bincount(slots.ravel(), weights=bits.ravel(), minlength=n_pages * n_langs).reshape(
         n_pages, n_langs
     )

@@ -101,8 +101,9 @@ def test_rules_name_each_line_as_a_match_in_that_line_alone() -> None:
         "(Image: Getty Images)",
         "12. jump to comments",
     ]
+    # Each line alone, after the newline a rule reads as a line's start.
     named = [
-        next((reason for reason, pattern in boilerplate._RULES if pattern.search(line)), None)
+        next((reason for reason, pattern in boilerplate._RULES if pattern.search("\n" + line)), None)
         for line in lines
     ]
     assert boilerplate._rule_reasons(lines) == named
