@@ -63,6 +63,14 @@ _PREDICT_ROWS = 256
 # enough to keep the feature arrays small.
 _BATCH_LINES = 4096
 
+_CREDIT_WORDS = ("Image", "Photo", "Picture", "Foto", "Bild", "IMAGE", "PHOTO")
+#: Lookbehinds for a credit's colon: one of `_CREDIT_WORDS`, maybe plural, maybe with " credit".
+_CREDITED = "|".join(
+    f"(?<={word}{plural}{credit}:)"
+    for word in _CREDIT_WORDS
+    for plural in ("", "s")
+    for credit in ("", " credit")
+)
 # Rules: lines removed whatever the model says. They scan a page's lines joined by newlines, after
 # a newline (`re.MULTILINE`: `$` is a line's end; a line's start is the newline before it, a
 # literal the scan jumps between), so none can match a newline but the one before a line.
@@ -71,14 +79,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         schema.LINE_NAV_MENU,
         re.compile(r"\n(?:\d{1,2}\.[^\S\n]*)?(?:skip to|jump to|back to top\b)", re.IGNORECASE),
     ),
-    # A credit ending a caption line: "…confidence'Image: IHS", "Photo: Reuters/R. Wilking".
-    (
-        schema.LINE_CAPTION,
-        re.compile(
-            r"(?:Image|Photo|Picture|Foto|Bild|IMAGE|PHOTO)s?(?: credit)?: ?[^!?:\n]{1,60}(?<!\.)$",
-            re.MULTILINE,
-        ),
-    ),
+    # A credit ending a caption line: "…confidence'Image: IHS", "Photo: Reuters/R. Wilking", that is
+    # `(?:Image|Photo|…)s?(?: credit)?: ?[^!?:\n]{1,60}(?<!\.)$`, written to start at the colon (a
+    # literal the regex jumps between) with the word before it looked behind for.
+    (schema.LINE_CAPTION, re.compile(rf":(?:{_CREDITED}) ?[^!?:\n]{{1,60}}(?<!\.)$", re.MULTILINE)),
     (
         schema.LINE_CAPTION,
         re.compile(r"\((?:Image|Photo|Picture|Foto|Bild)s?(?: credit)?: [^()\n]{1,80}\)$", re.MULTILINE),

@@ -5,11 +5,14 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from corpus_kit import schema
 from corpus_kit.config import BoilerplateConfig
@@ -108,6 +111,38 @@ def test_rules_name_each_line_as_a_match_in_that_line_alone() -> None:
     ]
     assert boilerplate._rule_reasons(lines) == named
     assert named == [None, "nav_menu", "caption", None, "caption", None, "nav_menu", "caption", "nav_menu"]
+
+
+_PLAIN_CREDIT = re.compile(
+    r"(?:Image|Photo|Picture|Foto|Bild|IMAGE|PHOTO)s?(?: credit)?: ?[^!?:\n]{1,60}(?<!\.)$", re.MULTILINE
+)
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Photo",
+                "Images",
+                "IMAGE",
+                " credit",
+                "Bild",
+                "iPhoto",
+                ":",
+                ": ",
+                " ",
+                ".",
+                "?",
+                "x" * 30,
+                "ab",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_credit_rule_starting_at_the_colon_names_the_lines_its_plain_form_does(line: str) -> None:
+    pattern = boilerplate._RULES[1][1]
+    assert (pattern.search("\n" + line) is not None) == (_PLAIN_CREDIT.search(line) is not None)
 
 
 def test_removed_lines_record_model_scores() -> None:
