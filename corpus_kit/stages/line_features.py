@@ -304,27 +304,29 @@ def _neighbour_overlap(words: _Words, pages: _Pages, reach: int = 3) -> np.ndarr
     words; lines with fewer than three distinct words count as sharing nothing. Teaser lists repeat
     a headline in a shorter form next to it; article paragraphs do not.
     """
-    n, width = len(pages.lines), max(len(words.vocab), 1)
+    n = len(pages.lines)
     best = np.zeros(n)
     if not len(words.ids):
         return best
-    # Each distinct (line, word) once, as one sortable number: line * width + word. (A sort and a
-    # mask: `np.unique` hashes, many times slower on these nearly sorted numbers.)
-    pairs = np.sort(words.line * width + words.ids)
-    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
-    line = pairs // width
+    # Each distinct (word, line) once, sorted by word then line, as one number: word * n + line.
+    key = np.sort(words.ids * n + words.line)
+    word, line = np.divmod(key[np.concatenate(([True], key[1:] != key[:-1]))], n)
     sizes = np.bincount(line, minlength=n)
+    # In this order a word's lines increase one by one, so the same word in line i + distance is at
+    # most `distance` places after the one in line i.
+    shared = np.zeros((reach + 1, n), dtype=np.int64)
+    for step in range(1, reach + 1):
+        same = word[:-step] == word[step:]
+        gap = line[step:] - line[:-step]
+        for distance in range(step, reach + 1):
+            shared[distance] += np.bincount(line[:-step][same & (gap == distance)], minlength=n)
     ends = pages.first + pages.size
     for distance in range(1, reach + 1):
-        # Words of line i that line i + distance has too: look up (i + distance, word).
-        wanted = pairs + distance * width
-        found = pairs[np.minimum(np.searchsorted(pairs, wanted), len(pairs) - 1)] == wanted
-        shared = np.bincount(line[found], minlength=n)
         i = np.arange(n - distance)
         j = i + distance
         both = (j < ends[i]) & (sizes[i] >= 3) & (sizes[j] >= 3)
         i, j = i[both], j[both]
-        share = shared[i] / np.minimum(sizes[i], sizes[j])
+        share = shared[distance, i] / np.minimum(sizes[i], sizes[j])
         best[i] = np.maximum(best[i], share)
         best[j] = np.maximum(best[j], share)
     return best
