@@ -19,12 +19,13 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from functools import cache, lru_cache
-from itertools import chain, pairwise, repeat
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 _TERMINAL_CODES = np.array([ord(char) for char in ".!?\"'”’»。！？"])
@@ -180,6 +181,13 @@ def _stopword_languages() -> dict[str, int]:
         for word in words:
             langs[word] = langs.get(word, 0) | 1 << bit
     return langs
+
+
+@cache
+def _stopword_table() -> tuple[pa.Array, np.ndarray]:
+    """`_stopword_languages` as columns: the stopwords, and each one's language bits."""
+    langs = _stopword_languages()
+    return pa.array(list(langs), pa.large_string()), np.fromiter(langs.values(), np.int64, len(langs))
 
 
 class _Pages(NamedTuple):
@@ -374,9 +382,9 @@ def _stopword_counts(words: _Words, pages: _Pages) -> np.ndarray:
     A page's list is the one that covers most of its words (a cheap language guess); on a tie,
     the first language in sorted order.
     """
-    langs = np.fromiter(
-        map(_stopword_languages().get, words.vocab, repeat(0)), dtype=np.int64, count=len(words.vocab)
-    )[words.ids]
+    known, bits_of = _stopword_table()
+    found = pc.index_in(words.vocab_array, value_set=known)
+    langs = np.where(found.is_valid(), bits_of[found.fill_null(0).to_numpy()], 0)[words.ids]
     page = pages.page[words.line]
     hits = np.flatnonzero(langs)
     # Stopwords of each (page, language): the words of a page that are in the same lists counted
@@ -499,6 +507,7 @@ class _Words(NamedTuple):
     """The lower-cased `\\w+` words of some lines."""
 
     vocab: list[str]  # the distinct words
+    vocab_array: pa.LargeStringArray  # the same, as Arrow
     ids: np.ndarray  # all the words, in order, as indices in `vocab`
     line: np.ndarray  # the line of each word
     bounds: np.ndarray  # where each line's words start in `ids`, then their number
@@ -526,12 +535,19 @@ def _words(page: _Text) -> _Words:
         pa.py_buffer(page.text.encode("utf-8", "surrogatepass")),
     )
     found = pieces.take(np.arange(0, len(edges), 2)).dictionary_encode()
-    # Lower-cased once per distinct word: the distinct lower-cased forms are the vocabulary.
-    lowered = pa.array(list(map(str.lower, found.dictionary.to_pylist())), pa.string()).dictionary_encode()
+    # Lower-cased once per distinct word (by Arrow if it is ASCII, where both lower-case alike; by
+    # Python else): the distinct lower-cased forms are the vocabulary.
+    distinct = found.dictionary
+    other = pc.invert(pc.string_is_ascii(distinct))
+    lowered = pc.ascii_lower(distinct)
+    if pc.any(other).as_py():
+        python_lower = [word.lower() for word in distinct.filter(other).to_pylist()]
+        lowered = pc.replace_with_mask(lowered, other, pa.array(python_lower, lowered.type))
+    lowered = lowered.dictionary_encode()
     ids = lowered.indices.to_numpy().astype(np.int64)[found.indices.to_numpy()]
     line = np.searchsorted(page.starts, edges[::2], side="right") - 1
     bounds = np.concatenate(([0], np.cumsum(np.bincount(line, minlength=len(page.starts)))))
-    return _Words(lowered.dictionary.to_pylist(), ids, line, bounds)
+    return _Words(lowered.dictionary.to_pylist(), lowered.dictionary, ids, line, bounds)
 
 
 def _at(positions: np.ndarray, size: int) -> np.ndarray:

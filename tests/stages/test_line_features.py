@@ -18,7 +18,8 @@ FRAGMENTS = (
     "email", "sign up", "Sign", "advertising", "Rights Reserved", "Skip", "more", "about us",
     "İniciar sesión", "Sep. 3, 2020", "ſep 3, 2020", "Jan 12 1999", "JANUARY 5, 2001", "12:30", "3.4.2021",
     "2021-03-04", "1-2", "1 - 2", "٣:٤٥", "²:³", "a", "the", "news", "is", "of", "Kelvin", "K", "\u0307", ".",
-    "-", ":", "|", "9", "read more", "Read", "back to top", "AP Photo", "e", "advertisers",
+    "-", ":", "|", "9", "read more", "Read", "back to top", "AP Photo", "e", "advertisers", "de", "la",
+    "und", "Die", "ÜBER",
 )  # fmt: skip
 
 lines = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=8).map(
@@ -42,15 +43,29 @@ def _overlap(page_lines: list[list[str]], reach: int = 3) -> list[float]:
     return best
 
 
+def _stopword_shares(page_lines: list[list[str]]) -> list[float]:
+    """Each line's share of words in its page's stopword list: the list holding most of the page's
+    words, the first in sorted order on a tie."""
+    shares: list[float] = []
+    lists = sorted(lf.stopwords().items())
+    for page in page_lines:
+        words = [[w.lower() for w in re.findall(r"\w+", line)] for line in page]
+        covered = [sum(w in stop for line in words for w in line) for _, stop in lists]
+        stop = lists[covered.index(max(covered))][1]
+        shares += [sum(w in stop for w in line) / len(line) if line else 0.0 for line in words]
+    return shares
+
+
 @settings(max_examples=300, deadline=None)
 @given(pages)
-def test_furniture_dates_and_overlap_match_their_definitions(page_lines: list[list[str]]) -> None:
+def test_furniture_dates_overlap_and_stopwords_match_their_definitions(page_lines: list[list[str]]) -> None:
     features = lf.batch_line_features(page_lines, [None] * len(page_lines))
     flat = [line for page in page_lines for line in page]
     column = {name: features[:, i] for i, name in enumerate(lf.LINE_FEATURES)}
     assert column["n_furniture"].tolist() == [len(lf._FURNITURE.findall(line)) for line in flat]
     assert column["has_date"].tolist() == [float(lf._DATE.search(line) is not None) for line in flat]
     assert column["neighbour_overlap"].tolist() == np.float32(_overlap(page_lines)).tolist()
+    assert column["stopword_share"].tolist() == np.float32(_stopword_shares(page_lines)).tolist()
 
 
 # Any text but the newline between lines, plus lone surrogates and characters beyond the BMP,
