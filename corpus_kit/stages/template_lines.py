@@ -13,6 +13,7 @@ per site is what keeps a line quoted on many unrelated sites from ever being a t
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -39,10 +40,15 @@ def hash_line(line: str) -> int:
     return xxhash.xxh3_64_intdigest(line.encode("utf-8"))
 
 
+# A URL whose host `urlsplit` would read as it is: http(s), letters, digits, dots and hyphens only.
+_PLAIN_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)(?:[/?#]|$)")
+
+
 def site_of(url: str | None, source: str | None) -> str:
     """Return the site of a document: the host of `url`, else the folder of `source`, else ""."""
     if url:
-        host = (urlsplit(url).hostname or "").lower()
+        plain = _PLAIN_HOST.match(url)  # most URLs: the host without parsing the whole URL
+        host = (plain.group(1) if plain else urlsplit(url).hostname or "").lower()
         if host:
             return host.removeprefix("www.")
     if source:

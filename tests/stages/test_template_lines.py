@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pytest
@@ -50,6 +51,46 @@ def site_table() -> pa.Table:
     texts += [f"{article(n + 4)}\n\n{QUOTE}" for n in range(4)]
     urls += [f"https://site{n}.example.org/a.html" for n in range(4)]
     return pa.table({"id": [str(n) for n in range(8)], "text": texts, "url": urls})
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "http",
+                "https",
+                "HTTP",
+                "://",
+                "www.",
+                "Example",
+                "a-b",
+                ".",
+                "com",
+                ":8080",
+                "@",
+                "/",
+                "?",
+                "#",
+                "\\",
+                " ",
+                "\t",
+                "[::1]",
+                "é",
+                "x",
+            ]
+        ),
+        max_size=10,
+    ).map("".join)
+)
+def test_site_of_is_the_lower_cased_host_urlsplit_reads(url: str) -> None:
+    try:
+        host = (urlsplit(url).hostname or "").lower() if url else ""
+    except ValueError:  # e.g. an unclosed "[": site_of fails the same way
+        with pytest.raises(ValueError):
+            site_of(url, None)
+        return
+    assert site_of(url, None) == (host.removeprefix("www.") if host else "")
 
 
 def test_site_of() -> None:
