@@ -40,14 +40,20 @@ _URL_PARTS = (
     re.compile(r"@(?<=\w@)\w"),
 )
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# A line has a date when `\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|
+# (?:jan|feb|…)[a-z]*\.? \d{1,2},? \d{4})` (ignoring case) matches in it, in two parts: the numeric
+# forms start at their first separator (a character the regex engine jumps between) and look
+# behind for the digits before it; the month-name form is searched only in lines with a month word.
+_NUMERIC_DATE = re.compile(
+    r"[./:-](?:(?<=(?<!\w)\d[./-])\d{1,2}[./-]\d{2,4}|(?<=(?<!\w)\d\d[./-])\d{1,2}[./-]\d{2,4}|"
+    r"(?<=(?<!\w)\d{4}-)\d{2}-\d{2}|(?<=(?<!\w)\d:)\d{2}|(?<=(?<!\w)\d\d:)\d{2})"
+)
 # The lookahead only lists the characters a match can start with: it changes no match, but lets
 # the scan give up early at most positions.
-_DATE = re.compile(
-    r"\b(?=[\djfmasond])(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
-    rf"(?:{'|'.join(_MONTHS)})[a-z]*\.? \d{{1,2}},? \d{{4}}|\d{{1,2}}:\d{{2}})",
-    re.IGNORECASE,
+_MONTH_DATE = re.compile(
+    rf"\b(?=[jfmasond])(?:{'|'.join(_MONTHS)})[a-z]*\.? \d{{1,2}},? \d{{4}}", re.IGNORECASE
 )
-# Every `_DATE` match but the month-name form has a digit, one of these, and a digit in a row.
+# Every numeric date has a digit, one of these, and a digit in a row.
 _DATE_SEPARATORS = np.array([ord(char) for char in "./-:"])
 # Words that are frequent in page furniture of many languages (menus, share bars, legal lines).
 _FURNITURE_TERMS = (
@@ -599,9 +605,10 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
         _at(pair[np.isin(codes[pair], _DATE_SEPARATORS)], len(codes)), starts, ends
     )
     has_date = np.zeros(n, dtype=bool)
-    maybe_date = (digits > 0) & ((date_separators > 0) | _lines_with(words, marks, _MONTH_WORD, n))
-    for i in np.flatnonzero(maybe_date):
-        has_date[i] = _DATE.search(lines[i]) is not None
+    for i in np.flatnonzero(date_separators > 0):
+        has_date[i] = _NUMERIC_DATE.search(lines[i]) is not None
+    for i in np.flatnonzero(~has_date & (digits > 0) & _lines_with(words, marks, _MONTH_WORD, n)):
+        has_date[i] = _MONTH_DATE.search(lines[i]) is not None
     has_copyright = ["©" in line or "copyright" in line.lower() for line in lines]
     separators = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(has_triple):
