@@ -517,6 +517,7 @@ class _Words(NamedTuple):
     ids: np.ndarray  # all the words, in order, as indices in `vocab`
     line: np.ndarray  # the line of each word
     bounds: np.ndarray  # where each line's words start in `ids`, then their number
+    start: np.ndarray  # where each word starts in the joined text
 
 
 def _words(page: _Text) -> _Words:
@@ -553,7 +554,16 @@ def _words(page: _Text) -> _Words:
     ids = lowered.indices.to_numpy().astype(np.int64)[found.indices.to_numpy()]
     line = np.searchsorted(page.starts, edges[::2], side="right") - 1
     bounds = np.concatenate(([0], np.cumsum(np.bincount(line, minlength=len(page.starts)))))
-    return _Words(lowered.dictionary.to_pylist(), lowered.dictionary, ids, line, bounds)
+    return _Words(lowered.dictionary.to_pylist(), lowered.dictionary, ids, line, bounds, edges[::2])
+
+
+def _match_count(pattern: re.Pattern[str], line: str, positions: list[int]) -> int:
+    """`len(pattern.findall(line))`, given the ordered `positions` where a match can begin."""
+    count, end = 0, 0
+    for position in positions:
+        if position >= end and (match := pattern.match(line, position)):
+            count, end = count + 1, match.end()
+    return count
 
 
 def _at(positions: np.ndarray, size: int) -> np.ndarray:
@@ -594,10 +604,14 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     word_chars = _span_counts((flags & _WORDCHAR) > 0, starts, ends)
     word_chars += _span_counts(codes == ord("İ"), starts, ends)
     marks = np.fromiter(map(_word_marks, words.vocab), dtype=np.int64, count=len(words.vocab))
-    # A furniture match is a whole word or starts with one that lines are searched for.
+    # A furniture match is a whole word or starts with one that lines are searched for, and only at
+    # the words that can begin a match.
     furniture = np.bincount(words.line[(marks & _FURNITURE_ALONE)[words.ids] > 0], minlength=n)
+    may_begin = (marks & (_FURNITURE_WORD | _FURNITURE_ALONE))[words.ids] > 0
     for i in np.flatnonzero(_lines_with(words, marks, _FURNITURE_WORD, n)):
-        furniture[i] = len(_FURNITURE.findall(lines[i]))
+        span = slice(words.bounds[i], words.bounds[i + 1])
+        at = words.start[span][may_begin[span]] - starts[i]
+        furniture[i] = _match_count(_FURNITURE, lines[i], at.tolist())
     # Only lines with a word that can begin a match are searched for dates.
     digit = (flags & _DIGIT) > 0  # `\d` is a subset of `str.isdigit`
     pair = np.flatnonzero(digit[:-2] & digit[2:]) + 1
