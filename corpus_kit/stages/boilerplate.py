@@ -192,8 +192,10 @@ class _Trees:
         # `node` indexes the flattened (trees, inner nodes) arrays: node = tree * n_inner + slot,
         # so the child 2 * slot + 1 + go is 2 * node + (1 - tree * n_inner) + go.
         offset = 1 - np.arange(n_trees) * n_inner
-        node = np.broadcast_to(np.arange(n_trees) * n_inner, (len(x), n_trees)).copy()
-        for _ in range(self.depth):
+        # Every row starts at each tree's root, whose feature and threshold need no lookup.
+        roots = np.arange(n_trees) * n_inner
+        node = roots + 1 + (flat.take(base + feature[roots]) > threshold[roots])
+        for _ in range(self.depth - 1):
             column = feature.take(node)
             column += base
             go = flat.take(column) > threshold.take(node)
