@@ -349,21 +349,47 @@ def keep_decisions(
     broken up by boilerplate is teasers, related links and comments, however well written.
     On an HTML page (`shares` given), the tail cut spares the lines the main-text extractor kept.
     """
-    base = probs >= cfg.threshold
+    return _keep_pages([lines], [probs], cfg, [shares])
+
+
+def _keep_pages(
+    pages: Sequence[list[str]],
+    probs: Sequence[np.ndarray],
+    cfg: BoilerplateConfig,
+    shares: Sequence[np.ndarray | None],
+) -> np.ndarray:
+    """`keep_decisions` of several pages (any may have no lines), one after the other."""
+    bounds = np.concatenate(([0], np.cumsum([len(page) for page in pages], dtype=np.int64)))
+    prob = np.concatenate([np.zeros(0), *probs])
+    lines = list(chain.from_iterable(pages))
+    base = prob >= cfg.threshold
     keep = base.copy()
     if cfg.heading_threshold < cfg.threshold:
-        for start in np.flatnonzero(base[1:] & ~base[:-1]) + 1:
-            if probs[start - 1] >= cfg.heading_threshold and _is_heading(lines[start - 1]):
+        # The first line of a kept block but a page's first: the line before it may be a heading.
+        follows = np.ones(len(lines), dtype=bool)
+        follows[bounds[:-1][bounds[:-1] < len(lines)]] = False
+        starts = np.flatnonzero(base[1:] & ~base[:-1] & follows[1:]) + 1
+        for start in starts[prob[starts - 1] >= cfg.heading_threshold].tolist():
+            if _is_heading(lines[start - 1]):
                 keep[start - 1] = True
     if cfg.tail_gap:
-        chars = np.array([len(line) for line in lines], dtype=np.float64)
-        _, end = main_block((probs - cfg.core_threshold) * np.sqrt(chars))
-        removed_after = np.flatnonzero(~base[end:]) + end
-        if end and len(removed_after) >= cfg.tail_gap:
-            cut = np.arange(len(lines)) >= removed_after[0]
-            if shares is not None:
-                cut &= shares < _EXTRACTED
-            keep[cut] = False
+        chars = np.fromiter(map(len, lines), dtype=np.float64, count=len(lines))
+        gain = (prob - cfg.core_threshold) * np.sqrt(chars)
+        # Removed lines up to each position, and the next removed line at or after it.
+        removed = np.concatenate(([0], np.cumsum(~base)))
+        position = np.arange(len(lines) + 1)
+        next_removed = np.minimum.accumulate(np.where(np.append(~base, True), position, len(lines))[::-1])[
+            ::-1
+        ]
+        for page, (lo, hi) in enumerate(pairwise(bounds.tolist())):
+            end = lo + main_block(gain[lo:hi])[1]
+            if end > lo and removed[hi] - removed[end] >= cfg.tail_gap:
+                cut = slice(int(next_removed[end]), hi)
+                page_shares = shares[page]
+                if page_shares is None:
+                    keep[cut] = False
+                else:
+                    keep[cut] &= page_shares[cut.start - lo :] >= _EXTRACTED
     return keep
 
 
@@ -447,13 +473,7 @@ def _decide(
 ) -> tuple[list[list[int]], _Removed]:
     """Return the indices of each text's kept lines and the removed lines of all, given the
     content probabilities of their scored lines. The lines of all texts are decided at once."""
-    keep = np.concatenate(
-        [np.zeros(0, dtype=bool)]
-        + [
-            keep_decisions(text.content, page_probs, cfg, page_shares)
-            for text, page_probs, page_shares in zip(texts, probs, shares, strict=True)
-        ]
-    )
+    keep = _keep_pages([text.content for text in texts], probs, cfg, shares)
     prob = np.concatenate([np.zeros(0), *probs])
     page = np.repeat(np.arange(len(texts)), [len(text.indices) for text in texts])
     line = _flat((text.indices for text in texts), len(page))

@@ -145,6 +145,32 @@ def test_credit_rule_starting_at_the_colon_names_the_lines_its_plain_form_does(l
     assert (pattern.search("\n" + line) is not None) == (_PLAIN_CREDIT.search(line) is not None)
 
 
+_PAGE_LINES = st.sampled_from(
+    ["Home", "Title here", "The quick brown fox jumps over the dog.", "Read more:", "x"]
+)
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(_PAGE_LINES, st.floats(0, 1), st.sampled_from([0.0, 0.4, 0.6, 1.0])), max_size=25),
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_keep_decisions_of_pages_at_once_are_those_of_each_page(pages: list, html: bool) -> None:
+    # The heading rule and the tail cut must stop at page edges; HTML shares spare lines per page.
+    cfg = BoilerplateConfig(tail_gap=2)
+    lines = [[line for line, _, _ in page] for page in pages]
+    probs = [np.array([prob for _, prob, _ in page]) for page in pages]
+    shares = [np.array([share for _, _, share in page]) if html else None for page in pages]
+    alone = [
+        boilerplate.keep_decisions(*page)
+        for page in zip(lines, probs, [cfg] * len(pages), shares, strict=True)
+    ]
+    together = boilerplate._keep_pages(lines, probs, cfg, shares)
+    assert together.tolist() == [keep for page in alone for keep in page.tolist()]
+
+
 def test_removed_lines_record_model_scores() -> None:
     text = seed_text("000_d2e5173d4dcb53ba.txt")
     removed = classify_lines(text, CFG)
