@@ -365,11 +365,10 @@ def _slug_features(words: _Words, pages: _Pages, urls: Sequence[str | None]) -> 
         return cover, share
     # Each (page, slug word of the page) as one number, page * width + word, to look words up in.
     width = len(words.vocab)
-    index = {word: i for i, word in enumerate(words.vocab)}
-    keys = np.array(
-        sorted(p * width + index[word] for p in slugged.tolist() for word in slugs[p] if word in index),
-        dtype=np.int64,
-    )
+    slug_words = pa.array([word for p in slugged.tolist() for word in slugs[p]], pa.large_string())
+    found = pc.index_in(slug_words, value_set=words.vocab_array)
+    in_vocab = found.is_valid().to_numpy(zero_copy_only=False)
+    keys = np.sort(np.repeat(slugged, sizes[slugged])[in_vocab] * width + found.drop_null().to_numpy())
     hits = np.zeros(0, dtype=np.int64)
     if len(keys):
         wanted = pages.page[words.line] * width + words.ids
@@ -623,7 +622,11 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
         has_date[i] = _NUMERIC_DATE.search(lines[i]) is not None
     for i in np.flatnonzero(~has_date & (digits > 0) & _lines_with(words, marks, _MONTH_WORD, n)):
         has_date[i] = _MONTH_DATE.search(lines[i]) is not None
-    has_copyright = ["©" in line or "copyright" in line.lower() for line in lines]
+    # "copyright" is all letters: in a lower-cased line it lies in one lower-cased word.
+    copyright_words = pc.match_substring(words.vocab_array, "copyright").to_numpy(zero_copy_only=False)
+    has_copyright = (_span_counts(codes == ord("©"), starts, ends) > 0) | (
+        np.bincount(words.line[copyright_words[words.ids]], minlength=n) > 0
+    )
     separators = np.zeros(n, dtype=np.int64)
     for i in np.flatnonzero(has_triple):
         separators[i] = len(_SEPARATORS.findall(lines[i]))

@@ -19,7 +19,7 @@ FRAGMENTS = (
     "İniciar sesión", "Sep. 3, 2020", "ſep 3, 2020", "Jan 12 1999", "JANUARY 5, 2001", "12:30", "3.4.2021",
     "2021-03-04", "1-2", "1 - 2", "٣:٤٥", "²:³", "a", "the", "news", "is", "of", "Kelvin", "K", "\u0307", ".",
     "-", ":", "|", "9", "read more", "Read", "back to top", "AP Photo", "e", "advertisers", "de", "la",
-    "und", "Die", "ÜBER", "123", "x1", "/", "2020",
+    "und", "Die", "ÜBER", "123", "x1", "/", "2020", "©", "Copyright", "COPYRIGHTED", "copy right",
 )  # fmt: skip
 
 lines = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=8).map(
@@ -73,6 +73,9 @@ def test_furniture_dates_overlap_and_stopwords_match_their_definitions(page_line
     assert column["n_furniture"].tolist() == [len(lf._FURNITURE.findall(line)) for line in flat]
     assert column["has_date"].tolist() == [float(_DATE.search(line) is not None) for line in flat]
     assert column["neighbour_overlap"].tolist() == np.float32(_overlap(page_lines)).tolist()
+    assert column["has_copyright"].tolist() == [
+        float("©" in line or "copyright" in line.lower()) for line in flat
+    ]
     assert column["stopword_share"].tolist() == np.float32(_stopword_shares(page_lines)).tolist()
 
 
