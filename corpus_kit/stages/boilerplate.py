@@ -375,16 +375,11 @@ def _keep_pages(
     if cfg.tail_gap:
         chars = np.fromiter(map(len, lines), dtype=np.float64, count=len(lines))
         gain = (prob - cfg.core_threshold) * np.sqrt(chars)
-        # Removed lines up to each position, and the next removed line at or after it.
-        removed = np.concatenate(([0], np.cumsum(~base)))
-        position = np.arange(len(lines) + 1)
-        next_removed = np.minimum.accumulate(np.where(np.append(~base, True), position, len(lines))[::-1])[
-            ::-1
-        ]
+        removed = np.concatenate(([0], np.cumsum(~base)))  # removed lines before each position
         for page, (lo, hi) in enumerate(pairwise(bounds.tolist())):
             end = lo + main_block(gain[lo:hi])[1]
             if end > lo and removed[hi] - removed[end] >= cfg.tail_gap:
-                cut = slice(int(next_removed[end]), hi)
+                cut = slice(end + int(np.argmin(base[end:hi])), hi)  # from the first removed one on
                 page_shares = shares[page]
                 if page_shares is None:
                     keep[cut] = False

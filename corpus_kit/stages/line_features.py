@@ -366,7 +366,7 @@ def _slug_features(words: _Words, pages: _Pages, urls: Sequence[str | None]) -> 
     # Each (page, slug word of the page) as one number, page * width + word, to look words up in.
     width = len(words.vocab)
     slug_words = pa.array([word for p in slugged.tolist() for word in slugs[p]], pa.large_string())
-    found = pc.index_in(slug_words, value_set=words.vocab_array)
+    found = pc.index_in(slug_words, value_set=words.vocab)
     in_vocab = found.is_valid().to_numpy(zero_copy_only=False)
     keys = np.sort(np.repeat(slugged, sizes[slugged])[in_vocab] * width + found.drop_null().to_numpy())
     hits = np.zeros(0, dtype=np.int64)
@@ -388,7 +388,7 @@ def _stopword_counts(words: _Words, pages: _Pages) -> np.ndarray:
     the first language in sorted order.
     """
     known, bits_of = _stopword_table()
-    found = pc.index_in(words.vocab_array, value_set=known)
+    found = pc.index_in(words.vocab, value_set=known)
     langs = np.where(found.is_valid(), bits_of[found.fill_null(0).to_numpy()], 0)[words.ids]
     page = pages.page[words.line]
     hits = np.flatnonzero(langs)
@@ -511,8 +511,7 @@ def _joined(lines: list[str]) -> _Text:
 class _Words(NamedTuple):
     """The lower-cased `\\w+` words of some lines."""
 
-    vocab: list[str]  # the distinct words
-    vocab_array: pa.LargeStringArray  # the same, as Arrow
+    vocab: pa.LargeStringArray  # the distinct words
     ids: np.ndarray  # all the words, in order, as indices in `vocab`
     line: np.ndarray  # the line of each word
     bounds: np.ndarray  # where each line's words start in `ids`, then their number
@@ -553,7 +552,7 @@ def _words(page: _Text) -> _Words:
     ids = lowered.indices.to_numpy().astype(np.int64)[found.indices.to_numpy()]
     line = np.searchsorted(page.starts, edges[::2], side="right") - 1
     bounds = np.concatenate(([0], np.cumsum(np.bincount(line, minlength=len(page.starts)))))
-    return _Words(lowered.dictionary.to_pylist(), lowered.dictionary, ids, line, bounds, edges[::2])
+    return _Words(lowered.dictionary, ids, line, bounds, edges[::2])
 
 
 def _match_count(pattern: re.Pattern[str], line: str, positions: list[int]) -> int:
@@ -602,7 +601,7 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     # Characters of the lower-cased words: one per `\w` character, but "İ" lower-cases to two.
     word_chars = _span_counts((flags & _WORDCHAR) > 0, starts, ends)
     word_chars += _span_counts(codes == ord("İ"), starts, ends)
-    marks = np.fromiter(map(_word_marks, words.vocab), dtype=np.int64, count=len(words.vocab))
+    marks = np.fromiter(map(_word_marks, words.vocab.to_pylist()), dtype=np.int64, count=len(words.vocab))
     # A furniture match is a whole word or starts with one that lines are searched for, and only at
     # the words that can begin a match.
     furniture = np.bincount(words.line[(marks & _FURNITURE_ALONE)[words.ids] > 0], minlength=n)
@@ -623,7 +622,7 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     for i in np.flatnonzero(~has_date & (digits > 0) & _lines_with(words, marks, _MONTH_WORD, n)):
         has_date[i] = _MONTH_DATE.search(lines[i]) is not None
     # "copyright" is all letters: in a lower-cased line it lies in one lower-cased word.
-    copyright_words = pc.match_substring(words.vocab_array, "copyright").to_numpy(zero_copy_only=False)
+    copyright_words = pc.match_substring(words.vocab, "copyright").to_numpy(zero_copy_only=False)
     has_copyright = (_span_counts(codes == ord("©"), starts, ends) > 0) | (
         np.bincount(words.line[copyright_words[words.ids]], minlength=n) > 0
     )

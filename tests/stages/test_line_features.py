@@ -95,9 +95,8 @@ text_lines = st.lists(
 @given(st.lists(text_lines, min_size=1, max_size=8))
 def test_words_are_the_lower_cased_regex_words_of_each_line(lines: list[str]) -> None:
     words = lf._words(lf._joined(lines))
-    found = [
-        [words.vocab[i] for i in words.ids[start:end]] for start, end in itertools.pairwise(words.bounds)
-    ]
+    vocab = words.vocab.to_pylist()
+    found = [[vocab[i] for i in words.ids[start:end]] for start, end in itertools.pairwise(words.bounds)]
     assert found == [[word.lower() for word in re.findall(r"\w+", line)] for line in lines]
     assert words.line.tolist() == [i for i, line in enumerate(found) for _ in line]
 
