@@ -344,6 +344,9 @@ def _document_phase(
 
     counts = pool.map_ordered(functools.partial(count_templates, cfg=cfg), paths())
     templates = pipeline.merge_templates(list(counts), cfg)
+    # Merging sums every shard's counts at once; give that working memory back to the system
+    # before the document phase instead of holding it until the build ends.
+    pa.default_memory_pool().release_unused()
     tasks = shard_tasks(ingested, work, cfg, templates)
     seconds: Counter = Counter({"templates": time.perf_counter() - start - producing})
     total = sum(pq.read_metadata(p).num_rows for p in ingested)
@@ -386,6 +389,7 @@ def _dedup_and_split(
         tables,
         dups,
     )  # the shards' clusters are in `per_shard`: free the rest before the joins
+    pa.default_memory_pool().release_unused()
     tasks = [_FinishTask(path, d, cfg, work / "release") for path, d in zip(cleaned, per_shard, strict=True)]
     parts, quality = [], Counter()
     with WorkerPool(worker_count(cfg.engine.workers)) as pool:
