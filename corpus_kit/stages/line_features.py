@@ -323,7 +323,11 @@ def _neighbour_overlap(words: _Words, pages: _Pages, reach: int = 3) -> np.ndarr
     if not len(words.ids):
         return best
     # Each distinct (word, line) once, sorted by word then line, as one number: word * n + line.
-    key = np.sort(words.ids * n + words.line)
+    # The words come in line order, so a stable sort by word sorts them by line too; NumPy sorts
+    # 16-bit keys by radix, 4× faster than sorting the numbers.
+    word_type = np.uint16 if len(words.vocab) <= 1 << 16 else np.int64
+    by_word = np.argsort(words.ids.astype(word_type), kind="stable")
+    key = (words.ids * n + words.line)[by_word]
     word, line = np.divmod(key[np.concatenate(([True], key[1:] != key[:-1]))], n)
     sizes = np.bincount(line, minlength=n)
     # In this order a word's lines increase one by one, so the same word in line i + distance is at
