@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from functools import cache, lru_cache
+from functools import cache
 from itertools import chain, pairwise
 from pathlib import Path
 from typing import NamedTuple
@@ -468,26 +468,37 @@ def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> 
 
 # What lower-casing leaves of "İ" (a combining dot after "i"), "ı" and "ſ": the patterns, ignoring
 # case, match these as "i", "i" and "s", unlike their lower-cased forms.
-_CASE_ODDITIES = ("\u0307", "ı", "ſ")
+_CASE_ODDITIES = re.compile("[\u0307ıſ]")
 _FURNITURE_WORD, _MONTH_WORD, _FURNITURE_ALONE = 1, 2, 4
+# Over words joined by newlines: a `_FURNITURE` match of a whole word, a word with a month's prefix.
+_FURNITURE_ENTRY = re.compile(rf"^(?:{_FURNITURE.pattern})$", re.IGNORECASE | re.MULTILINE)
+_MONTH_ENTRY = re.compile(rf"^(?:{'|'.join(_MONTHS)})", re.MULTILINE)
 
 
-@lru_cache(maxsize=1 << 16)  # words repeat from batch to batch
-def _word_marks(word: str) -> int:
-    """Return how a lower-cased `\\w+` word can begin a match of the patterns, as bits.
+def _vocab_marks(vocab: pa.LargeStringArray) -> np.ndarray:
+    """Return how each lower-cased `\\w+` word of `vocab` can begin a match of the patterns, as bits.
 
     `_FURNITURE_WORD`: a `_FURNITURE` match that may run on past the word (a line with one is
     searched); `_FURNITURE_ALONE`: a `_FURNITURE` match of exactly the word; `_MONTH_WORD`: the
     month-name form of `_DATE` (a match starts at a word boundary with a letter, so with a whole
-    word). A word with a `_CASE_ODDITIES` character gets the searched bits.
+    word). A word with a `_CASE_ODDITIES` character gets the searched bits. The patterns scan all
+    words at once, joined by newlines (no word holds one and no match spans one).
     """
-    if any(odd in word for odd in _CASE_ODDITIES):
-        return _FURNITURE_WORD | _MONTH_WORD
-    if word in _FURNITURE_HEADS:
-        furniture = _FURNITURE_WORD
-    else:
-        furniture = _FURNITURE_ALONE * (_FURNITURE.fullmatch(word) is not None)
-    return furniture | _MONTH_WORD * word.startswith(_MONTHS)
+    words = pa.LargeListArray.from_arrays(pa.array([0, len(vocab)], pa.int64()), vocab)
+    text = pc.binary_join(words, pa.scalar("\n", pa.large_string()))[0].as_py()
+    starts = np.concatenate(([0], np.cumsum(pc.utf8_length(vocab).to_numpy() + 1)))
+
+    def words_with(pattern: re.Pattern[str]) -> np.ndarray:
+        found = [match.start() for match in pattern.finditer(text)]
+        return np.searchsorted(starts, np.array(found, dtype=np.int64), side="right") - 1
+
+    marks = np.zeros(len(vocab), dtype=np.int64)
+    marks[words_with(_FURNITURE_ENTRY)] = _FURNITURE_ALONE
+    heads = pc.is_in(vocab, value_set=pa.array(sorted(_FURNITURE_HEADS), pa.large_string()))
+    marks[heads.to_numpy(zero_copy_only=False)] = _FURNITURE_WORD
+    marks[words_with(_MONTH_ENTRY)] |= _MONTH_WORD
+    marks[words_with(_CASE_ODDITIES)] = _FURNITURE_WORD | _MONTH_WORD
+    return marks
 
 
 def _lines_with(words: _Words, marks: np.ndarray, mark: int, n: int) -> np.ndarray:
@@ -605,7 +616,7 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     # Characters of the lower-cased words: one per `\w` character, but "İ" lower-cases to two.
     word_chars = _span_counts((flags & _WORDCHAR) > 0, starts, ends)
     word_chars += _span_counts(codes == ord("İ"), starts, ends)
-    marks = np.fromiter(map(_word_marks, words.vocab.to_pylist()), dtype=np.int64, count=len(words.vocab))
+    marks = _vocab_marks(words.vocab)
     # A furniture match is a whole word or starts with one that lines are searched for, and only at
     # the words that can begin a match.
     furniture = np.bincount(words.line[(marks & _FURNITURE_ALONE)[words.ids] > 0], minlength=n)

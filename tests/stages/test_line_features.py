@@ -107,3 +107,22 @@ def test_odd_cases_still_count() -> None:
     column = {name: features[:, i] for i, name in enumerate(lf.LINE_FEATURES)}
     assert column["n_furniture"].tolist() == [2.0, 0.0, 3.0]
     assert column["has_date"].tolist() == [0.0, 1.0, 0.0]
+
+
+def _word_marks(word: str) -> int:
+    """The marks of one lower-cased word, word by word as `_vocab_marks` defines them."""
+    if any(odd in word for odd in "\u0307ıſ"):
+        return lf._FURNITURE_WORD | lf._MONTH_WORD
+    if word in lf._FURNITURE_HEADS:
+        furniture = lf._FURNITURE_WORD
+    else:
+        furniture = lf._FURNITURE_ALONE * (lf._FURNITURE.fullmatch(word) is not None)
+    return furniture | lf._MONTH_WORD * word.startswith(lf._MONTHS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), text_lines), max_size=12))
+def test_vocabulary_marks_match_the_word_by_word_definition(parts: list[str]) -> None:
+    words = lf._words(lf._joined(parts or [""]))
+    vocab = words.vocab.to_pylist()
+    assert lf._vocab_marks(words.vocab).tolist() == [_word_marks(word) for word in vocab]
