@@ -634,7 +634,11 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     has_date = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(date_separators > 0):
         has_date[i] = _NUMERIC_DATE.search(lines[i]) is not None
-    for i in np.flatnonzero(~has_date & (digits > 0) & _lines_with(words, marks, _MONTH_WORD, n)):
+    # A month-name date's month word runs to its end ("[a-z]*" then "." or " "), so the next word
+    # of its line starts with the day's digit.
+    month = (marks & _MONTH_WORD)[words.ids] > 0
+    dated = month[:-1] & digit[words.start[1:]] & (words.line[:-1] == words.line[1:])
+    for i in np.flatnonzero(~has_date & _at(words.line[:-1][dated], n)):
         has_date[i] = _MONTH_DATE.search(lines[i]) is not None
     # "copyright" is all letters: in a lower-cased line it lies in one lower-cased word.
     copyright_words = pc.match_substring(words.vocab, "copyright").to_numpy(zero_copy_only=False)
