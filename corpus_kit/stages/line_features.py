@@ -468,11 +468,12 @@ def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> 
 
 # What lower-casing leaves of "İ" (a combining dot after "i"), "ı" and "ſ": the patterns, ignoring
 # case, match these as "i", "i" and "s", unlike their lower-cased forms.
-_CASE_ODDITIES = re.compile("[\u0307ıſ]")
+_CASE_ODDITIES = "\u0307ıſ"
 _FURNITURE_WORD, _MONTH_WORD, _FURNITURE_ALONE = 1, 2, 4
-# Over words joined by newlines: a `_FURNITURE` match of a whole word, a word with a month's prefix.
-_FURNITURE_ENTRY = re.compile(rf"^(?:{_FURNITURE.pattern})$", re.IGNORECASE | re.MULTILINE)
-_MONTH_ENTRY = re.compile(rf"^(?:{'|'.join(_MONTHS)})", re.MULTILINE)
+# A `_FURNITURE` match of a whole lower-cased `\w+` word without `_CASE_ODDITIES`, for Arrow (RE2):
+# the word is all `\w`, so "\w*" may read ".*"; both its ends are word boundaries; and the terms are
+# lower-case ASCII, which no other character of such a word matches ignoring case.
+_FURNITURE_WORD_RE2 = "^(?:{})$".format("|".join(term.replace(r"\w*", ".*") for term in _FURNITURE_TERMS))
 
 
 def _vocab_marks(vocab: pa.LargeStringArray) -> np.ndarray:
@@ -481,23 +482,22 @@ def _vocab_marks(vocab: pa.LargeStringArray) -> np.ndarray:
     `_FURNITURE_WORD`: a `_FURNITURE` match that may run on past the word (a line with one is
     searched); `_FURNITURE_ALONE`: a `_FURNITURE` match of exactly the word; `_MONTH_WORD`: the
     month-name form of `_DATE` (a match starts at a word boundary with a letter, so with a whole
-    word). A word with a `_CASE_ODDITIES` character gets the searched bits. The patterns scan all
-    words at once, joined by newlines (no word holds one and no match spans one).
+    word). A word with a `_CASE_ODDITIES` character gets the searched bits.
     """
-    words = pa.LargeListArray.from_arrays(pa.array([0, len(vocab)], pa.int64()), vocab)
-    text = pc.binary_join(words, pa.scalar("\n", pa.large_string()))[0].as_py()
-    starts = np.concatenate(([0], np.cumsum(pc.utf8_length(vocab).to_numpy() + 1)))
-
-    def words_with(pattern: re.Pattern[str]) -> np.ndarray:
-        found = [match.start() for match in pattern.finditer(text)]
-        return np.searchsorted(starts, np.array(found, dtype=np.int64), side="right") - 1
-
-    marks = np.zeros(len(vocab), dtype=np.int64)
-    marks[words_with(_FURNITURE_ENTRY)] = _FURNITURE_ALONE
     heads = pc.is_in(vocab, value_set=pa.array(sorted(_FURNITURE_HEADS), pa.large_string()))
-    marks[heads.to_numpy(zero_copy_only=False)] = _FURNITURE_WORD
-    marks[words_with(_MONTH_ENTRY)] |= _MONTH_WORD
-    marks[words_with(_CASE_ODDITIES)] = _FURNITURE_WORD | _MONTH_WORD
+    alone = pc.match_substring_regex(vocab, _FURNITURE_WORD_RE2)
+    furniture = np.where(
+        heads.to_numpy(zero_copy_only=False),
+        _FURNITURE_WORD,
+        _FURNITURE_ALONE * alone.to_numpy(zero_copy_only=False),
+    )
+    # The months are three ASCII letters: a word starts with one when its first three characters are one.
+    month = pc.is_in(pc.utf8_slice_codeunits(vocab, 0, 3), value_set=pa.array(_MONTHS, pa.large_string()))
+    marks = (furniture | _MONTH_WORD * month.to_numpy(zero_copy_only=False)).astype(np.int64)
+    data = vocab.buffers()[2].to_pybytes() if len(vocab) else b""
+    if any(odd.encode() in data for odd in _CASE_ODDITIES):
+        odd = pc.match_substring_regex(vocab, f"[{_CASE_ODDITIES}]").to_numpy(zero_copy_only=False)
+        marks[odd] = _FURNITURE_WORD | _MONTH_WORD
     return marks
 
 
