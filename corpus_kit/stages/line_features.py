@@ -372,11 +372,14 @@ def _slug_features(words: _Words, pages: _Pages, urls: Sequence[str | None]) -> 
     slug_words = pa.array([word for p in slugged.tolist() for word in slugs[p]], pa.large_string())
     found = pc.index_in(slug_words, value_set=words.vocab)
     in_vocab = found.is_valid().to_numpy(zero_copy_only=False)
-    keys = np.sort(np.repeat(slugged, sizes[slugged])[in_vocab] * width + found.drop_null().to_numpy())
+    slug_ids = found.drop_null().to_numpy()
+    keys = np.sort(np.repeat(slugged, sizes[slugged])[in_vocab] * width + slug_ids)
     hits = np.zeros(0, dtype=np.int64)
     if len(keys):
-        wanted = pages.page[words.line] * width + words.ids
-        hits = np.flatnonzero(keys[np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)] == wanted)
+        # Only the words that are a slug word of some page of the batch are looked up.
+        maybe = np.flatnonzero(_at(slug_ids, width)[words.ids])
+        wanted = pages.page[words.line[maybe]] * width + words.ids[maybe]
+        hits = maybe[keys[np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)] == wanted]
     lines = np.flatnonzero(np.isin(pages.page, slugged))
     share[lines] = _ratio(np.bincount(words.line[hits], minlength=n), np.diff(words.bounds))[lines]
     # Each (line, slug word) once.

@@ -126,3 +126,38 @@ def test_vocabulary_marks_match_the_word_by_word_definition(parts: list[str]) ->
     words = lf._words(lf._joined(parts or [""]))
     vocab = words.vocab.to_pylist()
     assert lf._vocab_marks(words.vocab).tolist() == [_word_marks(word) for word in vocab]
+
+
+def _slug_columns(page_lines: list[list[str]], urls: list[str | None]) -> tuple[list[float], list[float]]:
+    """Each line's share of its page's slug words it has, and share of its words in the slug."""
+    cover: list[float] = []
+    share: list[float] = []
+    for page, url in zip(page_lines, urls, strict=True):
+        slug = lf._slug_words(url)
+        for line in page:
+            words = [w.lower() for w in re.findall(r"\w+", line)]
+            if len(slug) < 2:
+                cover.append(-1.0)
+                share.append(-1.0)
+                continue
+            cover.append(len(slug & set(words)) / len(slug))
+            share.append(sum(w in slug for w in words) / len(words) if words else 0.0)
+    return cover, share
+
+
+slug_urls = st.one_of(
+    st.none(),
+    st.lists(
+        st.sampled_from(["share", "news", "the", "read", "more", "login", "x1", "über", "die"]), max_size=4
+    ).map(lambda words: "https://example.org/2024/" + "-".join(words) + ".html?id=7"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pages.flatmap(lambda p: st.tuples(st.just(p), st.lists(slug_urls, min_size=len(p), max_size=len(p)))))
+def test_slug_features_match_their_definition(case: tuple[list[list[str]], list[str | None]]) -> None:
+    page_lines, urls = case
+    features = lf.batch_line_features(page_lines, urls)
+    cover, share = _slug_columns(page_lines, urls)
+    assert features[:, lf.LINE_FEATURES.index("slug_cover")].tolist() == np.float32(cover).tolist()
+    assert features[:, lf.LINE_FEATURES.index("slug_share")].tolist() == np.float32(share).tolist()
