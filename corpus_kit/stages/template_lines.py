@@ -62,11 +62,17 @@ class TemplateLines:
 
     sites: dict[str, frozenset[int]] = field(default_factory=dict)
     everywhere: frozenset[int] = frozenset()
+    # Each site's `for_site` once made: a site has many documents.
+    _of_site: dict[str, frozenset[int]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def for_site(self, site: str) -> frozenset[int]:
         """Return the template line hashes of `site` (the corpus-wide ones included)."""
         own = self.sites.get(site)
-        return self.everywhere | own if own else self.everywhere
+        if not own:
+            return self.everywhere
+        if site not in self._of_site:
+            self._of_site[site] = self.everywhere | own
+        return self._of_site[site]
 
     def __len__(self) -> int:
         return sum(len(hashes) for hashes in self.sites.values()) + len(self.everywhere)
