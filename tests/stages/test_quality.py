@@ -186,3 +186,9 @@ def test_words_and_sentences_follow_their_definitions(text: str) -> None:
     signals = document_signals(text)
     assert (signals.word_count, signals.sentence_count) == (len(words), sentences)
     assert signals.mean_word_length == (sum(map(len, words)) / len(words) if words else 0.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_ascii_words_are_the_words_of_ascii_text(text: str) -> None:
+    assert quality_module._ASCII_WORD.findall(text) == quality_module._WORD.findall(text)
