@@ -389,9 +389,11 @@ def _normalize(sample: str, model: _Model) -> str:
     from langdetect.utils.ngram import NGram
 
     sample = Detector.MAIL_RE.sub(" ", Detector.URL_RE.sub(" ", sample))
-    sample = NGram.normalize_vi(sample)
-    if 2 * len(_LATIN.findall(sample)) < len(_NON_LATIN.findall(sample)):
-        sample = _LATIN.sub(" ", sample)
+    # ASCII text has no Vietnamese marks to normalize and no non-Latin letters.
+    if not sample.isascii():
+        sample = NGram.normalize_vi(sample)
+        if 2 * len(_LATIN.findall(sample)) < len(_NON_LATIN.findall(sample)):
+            sample = _LATIN.sub(" ", sample)
     return _NOT_NEWLINE_SPACE.sub(" ", sample.translate(model.table))
 
 
@@ -409,10 +411,10 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
         found = line.split()
         read += found
         lines += [number] * len(found)
-    new = list(dict.fromkeys(word for word in read if word not in vocab.index))
+    new = list(dict.fromkeys(itertools.filterfalse(vocab.index.__contains__, read)))
     if new:
         vocab.add(new, model)
-    words = [vocab.index[word] for word in read]
+    words = list(map(vocab.index.__getitem__, read))
     capital = [word[0].isupper() for word in read]
     counts = vocab.counts[words]
     letters, unknown, foreign = (int(counts[:, column].sum()) for column in (_LETTERS, _UNKNOWN, _FOREIGN))
