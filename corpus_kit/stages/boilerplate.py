@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from corpus_kit import schema
 from corpus_kit.config import BoilerplateConfig
@@ -129,6 +130,15 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+
+# Which lines may match one of `_KINDS`, for Arrow (RE2, which scans a line in one pass): their
+# terms without the word boundaries, lookaheads and `\w` tails, so it finds every line they match
+# and some more. Ignoring case, RE2 also matches "ſ" as "s" and "K" as "k" as `re` does, but not
+# "İ" and "ı" as "i": lines with those are always searched.
+_KIND_TERMS_RE2 = "(?i)" + "|".join(
+    re.sub(r"\\b|\(\?=\[\w+\]\)|\\w[*+]", "", pattern.pattern) for _, pattern in _KINDS
+)
+_TURKISH_I = "[İı]"
 
 
 @dataclass(frozen=True)
@@ -327,7 +337,17 @@ def _rule_reasons(lines: list[str]) -> list[str | None]:
 
 def _kinds(lines: list[str]) -> list[str]:
     """Return the reason of each of the newline-free `lines` the model removed: see `_KINDS`."""
-    return [kind or schema.LINE_MODEL for kind in _first_matches(lines, _KINDS)]
+    kinds = [schema.LINE_MODEL] * len(lines)
+    if not lines:
+        return kinds
+    found = pa.array(lines, pa.large_string())
+    maybe = pc.or_(
+        pc.match_substring_regex(found, _KIND_TERMS_RE2), pc.match_substring_regex(found, _TURKISH_I)
+    )
+    searched = np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist()
+    for i, kind in zip(searched, _first_matches([lines[i] for i in searched], _KINDS), strict=True):
+        kinds[i] = kind or schema.LINE_MODEL
+    return kinds
 
 
 def _is_heading(line: str) -> bool:

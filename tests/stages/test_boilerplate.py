@@ -445,3 +445,29 @@ def test_html_path_scores_above_the_plain_model(
     without = scorer.score(pages, {p["id"]: t for p, t in zip(pages, plain, strict=True)})[source]["F1"]
     assert ours >= alone[source]["F1"] + versus_trafilatura
     assert ours > without + versus_plain
+
+
+KIND_FRAGMENTS = (
+    "Jobs", "per annum", "SALARY", "recruiters", "vacancy", "hiring", "career", "sign up", "Subscribe",
+    "newsletter", "download our app", "free trial", "offers", "deal", "ſhare", "Tweet", "facebook", "e-mail",
+    "email", "Print", "follow us", "©", "copyright", "rights reserved", "privacy", "cookie", "terms of",
+    "disclaimer", "photo", "İmage", "pıcture", "Getty", "credit", "caption", "read more", "more news",
+    "related", "recommended", "popular", "latest", "suggested", "trending", "jobless", "the", "a", "-", ".",
+    "x", "K", "İ", "ı", "_", "2024", "é",
+)  # fmt: skip
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from(KIND_FRAGMENTS), min_size=1, max_size=6).map(
+            lambda parts: " ".join(parts) if len(parts) % 2 else "".join(parts)
+        ),
+        max_size=8,
+    )
+)
+def test_removal_kinds_are_the_first_matching_pattern(lines: list[str]) -> None:
+    expected = [
+        next((reason for reason, pattern in boilerplate._KINDS if pattern.search(line)), schema.LINE_MODEL)
+        for line in lines
+    ]
+    assert boilerplate._kinds(lines) == expected
