@@ -338,8 +338,6 @@ def _rule_reasons(lines: list[str]) -> list[str | None]:
 def _kinds(lines: list[str]) -> list[str]:
     """Return the reason of each of the newline-free `lines` the model removed: see `_KINDS`."""
     kinds = [schema.LINE_MODEL] * len(lines)
-    if not lines:
-        return kinds
     found = pa.array(lines, pa.large_string())
     maybe = pc.or_(
         pc.match_substring_regex(found, _KIND_TERMS_RE2), pc.match_substring_regex(found, _TURKISH_I)

@@ -484,7 +484,7 @@ def _vocab_marks(vocab: pa.LargeStringArray) -> np.ndarray:
 
     `_FURNITURE_WORD`: a `_FURNITURE` match that may run on past the word (a line with one is
     searched); `_FURNITURE_ALONE`: a `_FURNITURE` match of exactly the word; `_MONTH_WORD`: the
-    month-name form of `_DATE` (a match starts at a word boundary with a letter, so with a whole
+    date form `_MONTH_DATE` (a match starts at a word boundary with a letter, so with a whole
     word). A word with a `_CASE_ODDITIES` character gets the searched bits.
     """
     heads = pc.is_in(vocab, value_set=pa.array(sorted(_FURNITURE_HEADS), pa.large_string()))
@@ -496,12 +496,9 @@ def _vocab_marks(vocab: pa.LargeStringArray) -> np.ndarray:
     )
     # The months are three ASCII letters: a word starts with one when its first three characters are one.
     month = pc.is_in(pc.utf8_slice_codeunits(vocab, 0, 3), value_set=pa.array(_MONTHS, pa.large_string()))
-    marks = (furniture | _MONTH_WORD * month.to_numpy(zero_copy_only=False)).astype(np.int64)
-    data = vocab.buffers()[2].to_pybytes() if len(vocab) else b""
-    if any(odd.encode() in data for odd in _CASE_ODDITIES):
-        odd = pc.match_substring_regex(vocab, f"[{_CASE_ODDITIES}]").to_numpy(zero_copy_only=False)
-        marks[odd] = _FURNITURE_WORD | _MONTH_WORD
-    return marks
+    marks = furniture | _MONTH_WORD * month.to_numpy(zero_copy_only=False)
+    odd = pc.match_substring_regex(vocab, f"[{_CASE_ODDITIES}]").to_numpy(zero_copy_only=False)
+    return np.where(odd, _FURNITURE_WORD | _MONTH_WORD, marks).astype(np.int64)
 
 
 def _lines_with(words: _Words, marks: np.ndarray, mark: int, n: int) -> np.ndarray:
