@@ -161,7 +161,7 @@ def dedup_keys(table: pa.Table, cfg: DedupConfig) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _signature_matrix(column: pa.ChunkedArray | pa.Array, num_perm: int) -> np.ndarray:
+def signature_matrix(column: pa.ChunkedArray | pa.Array, num_perm: int) -> np.ndarray:
     """Return the signatures as a (rows x `num_perm`) matrix; a view, not a copy, of one chunk."""
     arr = column
     if isinstance(column, pa.ChunkedArray):  # `combine_chunks` copies even a single chunk
@@ -357,7 +357,7 @@ def cluster_duplicates(
         published.insert(0, pa.array(np.ones(earlier.num_rows, bool)))
     table = _sorted_keys(tables, cfg, {"is_new": new, "is_published": published})
     n = table.num_rows
-    sig = _signature_matrix(table.column("signature"), cfg.num_perm)
+    sig = signature_matrix(table.column("signature"), cfg.num_perm)
     has_sig = _valid(table.column("signature"))
     hashes = table.column("exact_hash").to_numpy()
     component = components(hashes, sig, has_sig, cfg)
@@ -411,7 +411,7 @@ def cross_split_pairs(
     keys = [keys_by_split[name] for name in names]
     codes = [pa.array(np.full(k.num_rows, i, np.int32)) for i, k in enumerate(keys)]
     table = _sorted_keys(keys, cfg, {"split_code": codes})
-    sig = _signature_matrix(table.column("signature"), cfg.num_perm)
+    sig = signature_matrix(table.column("signature"), cfg.num_perm)
     has_sig = _valid(table.column("signature"))
     code = table.column("split_code").to_numpy()
     a, b, sim = verified_edges(table.column("exact_hash").to_numpy(), sig, has_sig, cfg, code)

@@ -8,6 +8,9 @@ cores, what a chunk cannot know alone or what costs most per row, with corpus-ki
 - per row: leftover boilerplate, language outside the allowed set, exact and near duplicate of an
   earlier row of its split, near duplicate in another split.
 
+A caller that computed some of these with its own stages on the same text (a build: its language
+labels, leftover scores and dedup keys) passes them, and the checks they serve read them instead.
+
 What stays in memory per document: an 8-byte exact hash and the MinHash signature (`num_perm` x 4
 bytes) of each dedup setting the suite uses, and one flag per check. Chunk frames are indexed by row
 position in the dataset (splits in order, then rows), so a custom metric reads the flags of its rows
@@ -23,11 +26,13 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from corpus_kit.config import BoilerplateConfig, DedupConfig, LangidConfig
 from corpus_kit.engines.local import WorkerPool
@@ -130,6 +135,9 @@ class LanguageLabels:
         return column == self.text and cfg == checks.langid_config(dataclasses.asdict(self.cfg))
 
 
+#: Rows of the known dedup keys read at a time.
+_LOOKUP_ROWS = 8192
+
 #: The settings of the cleaner's classifier a leftover score depends on.
 _CLASSIFIER_FIELDS = ("threshold", "heading_threshold", "tail_gap", "core_threshold")
 
@@ -160,6 +168,62 @@ class LeftoverScores:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class KnownKeys:
+    """The dedup keys (`stages.near_dup.dedup_keys`) the caller's dedup stage computed for a text column.
+
+    `keys` (a table or its Parquet file) holds a row for every `id` of the data, computed with `cfg`
+    from the same text. A build passes its keys so: the exact-duplicate check of `text`, and the
+    near-duplicate and leak checks of `text` with the same key parameters (`dedup_params`), look
+    the keys up by id instead of hashing the text again. Only for keys the caller computed itself.
+    """
+
+    text: str
+    keys: pa.Table | Path
+    cfg: DedupConfig
+
+    def serves(self, column: str, cfg: DedupConfig | None = None) -> bool:
+        """Return whether these keys are the dedup keys of `column` with `cfg` (the exact hash: any)."""
+        from corpus_kit.stages.near_dup import dedup_params
+
+        return column == self.text and (cfg is None or dedup_params(cfg) == dedup_params(self.cfg))
+
+    def lookup(self, ids: pa.ChunkedArray) -> pa.Table:
+        """Return the keys of `ids` in their order, identified by row as `checks.dedup_keys_of` does.
+
+        Streams the keys a batch at a time into the result (reading a Parquet file of signatures
+        whole takes several times their size). Raises `KeyError` for an id without keys.
+        """
+        from corpus_kit.stages.near_dup import KEY_COLUMNS, signature_matrix
+
+        where = {key: row for row, key in enumerate(ids.to_pylist())}
+        if len(where) < len(ids):
+            raise KeyError("dedup keys are looked up by id, and the ids of the data are not unique")
+        if isinstance(self.keys, pa.Table):
+            schema, batches = self.keys.schema, self.keys.select(list(KEY_COLUMNS)).to_batches(_LOOKUP_ROWS)
+        else:
+            keys_file = pq.ParquetFile(self.keys)
+            schema = keys_file.schema_arrow
+            batches = keys_file.iter_batches(_LOOKUP_ROWS, columns=list(KEY_COLUMNS))
+        n, num_perm = len(ids), schema.field("signature").type.list_size
+        n_chars, exact = np.zeros(n, np.int64), np.zeros(n, np.uint64)
+        signature, valid = np.zeros((n, num_perm), np.uint32), np.zeros(n, bool)
+        for batch in batches:
+            rows = np.fromiter((where.pop(key, -1) for key in batch.column(0).to_pylist()), np.int64)
+            hit = rows >= 0
+            rows = rows[hit]
+            n_chars[rows] = np.asarray(batch.column(1))[hit]
+            exact[rows] = np.asarray(batch.column(2))[hit]
+            signature[rows] = signature_matrix(batch.column(3), num_perm)[hit]
+            valid[rows] = np.asarray(batch.column(3).is_valid())[hit]
+        if where:
+            raise KeyError(f"no dedup keys for id {next(iter(where))!r}")
+        row_ids = pa.array([f"{row:012d}" for row in range(n)], pa.string())
+        sig = pa.FixedSizeListArray.from_arrays(pa.array(signature.ravel()), num_perm, mask=pa.array(~valid))
+        schema = pa.schema([schema.field(name) for name in KEY_COLUMNS], metadata=schema.metadata)
+        return pa.Table.from_arrays([row_ids, pa.array(n_chars), pa.array(exact), sig], schema=schema)
+
+
 @dataclass(frozen=True)
 class _Needs:
     """What the suite's custom expectations need, by column."""
@@ -174,6 +238,9 @@ class _Needs:
     labels: frozenset[tuple[str, LangidConfig, str]] = frozenset()
     #: `(text column, settings, score column)`: boilerplate checks read from known leftover scores.
     scored: frozenset[tuple[str, BoilerplateConfig, str]] = frozenset()
+    #: Dedup keys (`(text column, settings)`) and exact hashes (text column) read from known keys.
+    keyed: frozenset[tuple[str, DedupConfig]] = frozenset()
+    hashed: frozenset[str] = frozenset()
 
     @property
     def dedup(self) -> frozenset[tuple[str, DedupConfig]]:
@@ -184,7 +251,7 @@ class _Needs:
         """Return the needs whose column is in `present` (GX reports the others' missing column)."""
         return _Needs(
             **{
-                name: frozenset(item for item in items if (item if name == "exact" else item[0]) in present)
+                name: frozenset(item for item in items if _column_of(item) in present)
                 for name, items in self.__dict__.items()
             }
         )
@@ -205,13 +272,31 @@ class _Needs:
         """Return the column of known leftover scores of the boilerplate check of `column` with `cfg`."""
         return _known_column(self.scored, column, cfg)
 
+    def with_keys(self, keys: Sequence[KnownKeys], present: set[str]) -> _Needs:
+        """Return these needs with the dedup keys and exact hashes that `keys` serve (by `id`)."""
+        if "id" not in present:
+            return self
+        return dataclasses.replace(
+            self,
+            keyed=frozenset(need for need in self.dedup if any(k.serves(*need) for k in keys)),
+            hashed=frozenset(column for column in self.exact if any(k.serves(column) for k in keys)),
+        )
+
     @property
     def columns(self) -> list[str]:
-        names = {c for c, _ in self.templates} | set(self.exact) | {c for c, _ in self.dedup}
+        names = {c for c, _ in self.templates} | (self.exact - self.hashed)
+        names |= {c for c, _ in self.dedup - self.keyed}
+        if self.keyed or self.hashed:
+            names.add("id")
         for column, cfg, _ in self.languages:
             names.add(self.label_column(column, cfg) or column)
         names |= {name for _, _, name in self.scored}
         return sorted(names)
+
+
+def _column_of(need: str | tuple[Any, ...]) -> str:
+    """The column a need is about: itself, or its first item."""
+    return need if isinstance(need, str) else need[0]
 
 
 def _served(
@@ -291,7 +376,10 @@ def _first_pass(chunk: _Chunk) -> dict[str, Any]:
         )
         for column, cfg in needs.templates
     }
-    hashes = {column: _attempt(errors, [EXACT], exact_hashes, table.column(column)) for column in needs.exact}
+    hashes = {
+        column: _attempt(errors, [EXACT], exact_hashes, table.column(column))
+        for column in needs.exact - needs.hashed
+    }
     keys = {
         (column, cfg): _attempt(
             errors,
@@ -301,7 +389,7 @@ def _first_pass(chunk: _Chunk) -> dict[str, Any]:
             chunk.start,
             cfg,
         )
-        for column, cfg in needs.dedup
+        for column, cfg in needs.dedup - needs.keyed
     }
     seconds = time.perf_counter() - start
     return {
@@ -309,6 +397,7 @@ def _first_pass(chunk: _Chunk) -> dict[str, Any]:
         "counts": counts,
         "hashes": hashes,
         "keys": keys,
+        "ids": table.column("id") if needs.keyed or needs.hashed else None,
         "errors": errors,
         "seconds": seconds,
         "rows": table.num_rows,
@@ -372,21 +461,23 @@ def compute_context(
     workers: int,
     labels: Sequence[LanguageLabels] = (),
     scores: Sequence[LeftoverScores] = (),
+    keys: Sequence[KnownKeys] = (),
 ) -> ValidationContext:
     """Compute the context of a suite's custom expectations over `splits`, in two streaming passes.
 
     `labels`: known language labels the language checks they serve read instead of detecting;
-    `scores`: known leftover scores the boilerplate checks they serve read instead of classifying.
+    `scores`: known leftover scores the boilerplate checks they serve read instead of classifying;
+    `keys`: known dedup keys the duplicate checks they serve read instead of hashing.
     """
     present = set.intersection(*(set(source_schema(source).names) for source in splits.values()))
     needs = suite_needs(expectations).on_columns(present).with_labels(labels, present)
-    needs = needs.with_scores(scores, present)
+    needs = needs.with_scores(scores, present).with_keys(keys, present)
     context = ValidationContext(bounds)
     n = max((hi for _, hi in bounds.values()), default=0)
     if not needs.columns or n == 0:
         return context
     with WorkerPool(workers if n > batch_rows else 1) as pool:
-        _facts(context, pool, splits, needs, batch_rows, n)
+        _facts(context, pool, splits, needs, batch_rows, n, keys)
     return context
 
 
@@ -397,16 +488,23 @@ def _facts(
     needs: _Needs,
     batch_rows: int,
     rows: int,
+    known: Sequence[KnownKeys] = (),
 ) -> None:
     """Run the two streaming passes of `compute_context` on `pool` (`rows` in all: for the bars)."""
     counts: dict[tuple[str, str, BoilerplateConfig], list[pa.Table]] = {}
     hashes: dict[str, list[np.ndarray]] = {column: [] for column in needs.exact}
     keys: dict[tuple[str, DedupConfig], list[pa.Table]] = {key: [] for key in needs.dedup}
+    ids: list[pa.ChunkedArray] = []
     with stage_bar("validate: hashes, dedup keys, template lines", rows) as bar:
         for facts in pool.map_ordered(_first_pass, _chunks(splits, needs, batch_rows, None)):
             bar.update(facts["rows"], facts["bytes"])
             _add_first_pass(context, facts, counts, hashes, keys)
+            if facts["ids"] is not None:
+                ids.append(facts["ids"])
     start = time.perf_counter()
+    if ids:
+        every_id = pa.chunked_array([chunk for column in ids for chunk in column.chunks], pa.string())
+        _look_up_keys(context, needs, known, every_id, hashes, keys)
     for (split, column, cfg), tables in counts.items():
         if BOILERPLATE not in context.errors:
             context.templates[(split, column, cfg)] = merge_template_counts(tables, cfg)
@@ -447,6 +545,29 @@ def _add_first_pass(
         hashes[column].append(values)
     for key, table in facts["keys"].items():
         keys[key].append(table)
+
+
+def _look_up_keys(
+    context: ValidationContext,
+    needs: _Needs,
+    known: Sequence[KnownKeys],
+    ids: pa.ChunkedArray,
+    hashes: dict[str, list[np.ndarray]],
+    keys: dict[tuple[str, DedupConfig], list[pa.Table]],
+) -> None:
+    """Fill the exact hashes and dedup keys that `known` serve with the keys of `ids` (dataset rows)."""
+    exact = {column: next(k for k in known if k.serves(column)) for column in needs.hashed}
+    dedup = {need: next(k for k in known if k.serves(*need)) for need in needs.keyed}
+    for source in {id(k): k for k in [*exact.values(), *dedup.values()]}.values():
+        kinds = [EXACT] if any(k is source for k in exact.values()) else []
+        kinds += [kind for need, k in dedup.items() if k is source for kind in _dedup_kinds(needs, need)]
+        table = _attempt(context.errors, kinds, source.lookup, ids)
+        if table is None:
+            continue
+        for column in (column for column, k in exact.items() if k is source):
+            hashes[column].append(np.asarray(table.column("exact_hash")))
+        for need in (need for need, k in dedup.items() if k is source):
+            keys[need].append(table)
 
 
 def _duplicate_flags(

@@ -38,7 +38,7 @@ from corpus_kit.validation.results import ID_SAMPLE, ExpectationResult, Validati
 from corpus_kit.validation.suites import Suite, build_gx_suite, load_suite
 
 if TYPE_CHECKING:
-    from corpus_kit.validation.context import LanguageLabels, LeftoverScores
+    from corpus_kit.validation.context import KnownKeys, LanguageLabels, LeftoverScores
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +150,7 @@ def validate_splits(
     workers: int = 0,
     labels: Sequence[LanguageLabels] = (),
     scores: Sequence[LeftoverScores] = (),
+    keys: Sequence[KnownKeys] = (),
 ) -> ValidationReport:
     """Validate every split with `suite`, and the splits together with its cross-split expectations.
 
@@ -161,7 +162,8 @@ def validate_splits(
     values the suite marks as parameters (e.g. `{"languages": ["en"]}`). `labels` are language labels
     the caller's own language stage computed (see `LanguageLabels`), read instead of detected again;
     `scores` the leftover boilerplate scores its own clean stage computed (see `LeftoverScores`),
-    read instead of classified again. Their columns are not shown to GX.
+    read instead of classified again; `keys` the dedup keys its own dedup stage computed (see
+    `KnownKeys`), looked up instead of hashed again. Their columns are not shown to GX.
     """
     from corpus_kit.validation.context import compute_context, use_context
 
@@ -173,7 +175,9 @@ def validate_splits(
         start_row = bounds[split][1]
     start = time.perf_counter()
     rows = min(batch_rows, CONTEXT_ROWS)
-    facts = compute_context(splits, loaded.expectations, bounds, rows, worker_count(workers), labels, scores)
+    facts = compute_context(
+        splits, loaded.expectations, bounds, rows, worker_count(workers), labels, scores, keys
+    )
     in_workers = facts.seconds - (time.perf_counter() - start)  # beyond this process's own time
     hidden = frozenset(known.scores for known in scores)
     plan = _Plan(loaded, _context(), ValidationReport(suite=loaded.name, results=[]), hidden)

@@ -142,7 +142,7 @@ def test_chain_of_overlapping_windows_does_not_merge() -> None:
     windows = [" ".join(sents[i : i + 9]) for i in range(0, len(sents) - 8, 4)]
     table = pa.table({"id": [f"w{i:02d}" for i in range(len(windows))], "text": windows})
     keys = dedup_keys(table, CFG)
-    sig = near_dup._signature_matrix(keys.column("signature"), CFG.num_perm)
+    sig = near_dup.signature_matrix(keys.column("signature"), CFG.num_perm)
     a, _ = candidate_pairs(band_hashes(sig, CFG), CFG.max_bucket)
     assert len(a) >= 5
     assert cluster_duplicates(keys, CFG).column("dup_cluster").null_count == len(windows)
