@@ -205,11 +205,12 @@ def bench_corpus_kit(corpus: Path, workdir: Path, workers: int, max_rss_mb: floa
         )
 
     # The build's work folders show where it is: `cleaned/` appears once the template lines are
-    # counted, `keys/` fills shard by shard, `.staged-*` appears after validation.
+    # counted, `keys/` fills shard by shard, and the staged release gets its `rejects.jsonl` after
+    # validation (its data files are written during it).
     markers = {
         "templates_done": lambda marks: (work / "cleaned").is_dir(),
         "shards_done": lambda marks: "templates_done" in marks and shards_done(),
-        "validated": lambda marks: (out / ".staged-bench-0.0.1").is_dir(),
+        "validated": lambda marks: (out / ".staged-bench-0.0.1" / "rejects.jsonl").exists(),
     }
     run = run_monitored(cmd, run_dir, env, markers, run_dir / "stderr.log", max_rss_mb)
     if run.returncode not in (0, 1) and "killed" not in run.marks:

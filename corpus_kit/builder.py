@@ -15,6 +15,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,15 +239,15 @@ def _stats(parts: list[Part], rejects: list[Reject], documents_in: int) -> dict[
     }
 
 
-def _validate(parts: list[Part], cfg: BuildConfig, own_stages: bool):
+def _validate(parts: list[Part], keys: pa.Table | Path, cfg: BuildConfig, own_stages: bool):
     """Validate the release rows split by split, reading Parquet parts in chunks.
 
     `own_stages`: the `lang` column (and `leftover_score`, where the parts have it) are this build's
-    stages' on the release text, so the language and boilerplate checks read them instead of
-    computing them again.
+    stages' on the release text, and so are `keys` (the dedup keys of the kept documents), so the
+    language, boilerplate and duplicate checks read them instead of computing them again.
     """
     from corpus_kit.validation import params_from_config, validate_splits
-    from corpus_kit.validation.context import LanguageLabels, LeftoverScores
+    from corpus_kit.validation.context import KnownKeys, LanguageLabels, LeftoverScores
 
     splits: dict[str, Any] = {}
     for name in cfg.splits.ratios:
@@ -258,28 +259,43 @@ def _validate(parts: list[Part], cfg: BuildConfig, own_stages: bool):
     params = params_from_config(cfg)
     labels = [LanguageLabels("text", "lang", cfg.langid)] if own_stages else []
     scores = [LeftoverScores("text", schema.LEFTOVER_SCORE.name, cfg.boilerplate)] if own_stages else []
+    known = [KnownKeys("text", keys, cfg.dedup)] if own_stages else []
     return validate_splits(
-        splits, cfg.validate.suite, params=params, workers=cfg.engine.workers, labels=labels, scores=scores
+        splits,
+        cfg.validate.suite,
+        params=params,
+        workers=cfg.engine.workers,
+        labels=labels,
+        scores=scores,
+        keys=known,
     )
+
+
+def _write_data(
+    staged: Path, parts: list[Part], keys: pa.Table | Path, cfg: BuildConfig
+) -> tuple[dict, float]:
+    """Write the release's split shards and dedup index; return the splits written and the seconds."""
+    from corpus_kit.package.dedup_index import write_dedup_index
+
+    start = time.perf_counter()
+    written = write_splits(
+        (_load(p, schema.RELEASE.names) for p in parts), staged, cfg.splits.ratios, cfg.package
+    )
+    write_dedup_index(keys, staged / "dedup_index.parquet")
+    return written, time.perf_counter() - start
 
 
 def _write_release(
     staged: Path,
-    parts: list[Part],
-    keys: pa.Table | Path,
+    written: dict,
     rejects: list[Reject],
     cfg: BuildConfig,
     stats: dict,
     report,
 ) -> ReleaseStats:
-    from corpus_kit.package.dedup_index import write_dedup_index
-
-    written = write_splits(
-        (_load(p, schema.RELEASE.names) for p in parts), staged, cfg.splits.ratios, cfg.package
-    )
+    """Write the rest of a release next to its data files (`written`: `_write_data`'s splits)."""
     splits = tuple(SplitInfo(name, tuple(files), n, b) for name, (files, n, b) in written.items())
     release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **stats)
-    write_dedup_index(keys, staged / "dedup_index.parquet")
     rows = rejects_table(sorted(rejects, key=lambda r: (r.source, r.record, r.reason))).to_pylist()
     write_text_atomic(staged / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
     dataset_dir = Path(cfg.resolve(cfg.package.output_dir)) / cfg.dataset.name
@@ -481,8 +497,9 @@ def package_release(
 
     `parts` are tables or Parquet files of release rows with `split` set, read one at a time;
     `keys` the dedup keys of the kept documents (a table or its Parquet file); `own_stages`: the
-    rows' `lang` is the language stage's with `cfg.langid` on their text, and their `leftover_score`
-    (if any) the clean stage's with `cfg.boilerplate` (validation reads them); `validated`: seconds
+    rows' `lang` is the language stage's with `cfg.langid` on their text, their `leftover_score`
+    (if any) the clean stage's with `cfg.boilerplate`, and `keys` the dedup stage's with `cfg.dedup`
+    (validation reads them); `validated`: seconds
     the stages already spent computing them for the validation, counted in its time.
 
     Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
@@ -494,25 +511,29 @@ def package_release(
     staged = output / f".staged-{cfg.dataset.name}-{cfg.dataset.version}"
     shutil.rmtree(staged, ignore_errors=True)
     kept = _rows(parts)
-    report = _validate(parts, cfg, own_stages)
-    stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds + validated))
-    if report.error:
-        raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")
-    if not report.success:
-        suite = cfg.validate.suite
-        raise ValidationError(
-            f"the dataset failed the {suite!r} suite; nothing was published\n{report.format_table()}"
-        )
-    start = time.perf_counter()
     try:
         staged.mkdir(parents=True)
-        stats = _write_release(
-            staged, parts, keys, rejects, cfg, _stats(parts, rejects, documents_in), report
-        )
+        # The data files do not depend on the validation's outcome: a thread writes them meanwhile
+        # (Arrow's encoding and compression run without the GIL, on the core Great Expectations
+        # leaves idle). They are deleted with the staged folder unless the release is committed.
+        with ThreadPoolExecutor(1, thread_name_prefix="release-data") as writer:
+            data = writer.submit(_write_data, staged, parts, keys, cfg)
+            report = _validate(parts, keys, cfg, own_stages)
+            written, seconds = data.result()
+        stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds + validated))
+        if report.error:
+            raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")
+        if not report.success:
+            suite = cfg.validate.suite
+            raise ValidationError(
+                f"the dataset failed the {suite!r} suite; nothing was published\n{report.format_table()}"
+            )
+        start = time.perf_counter()
+        stats = _write_release(staged, written, rejects, cfg, _stats(parts, rejects, documents_in), report)
         created = releases.commit_release(staged, final)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-    stages.append(StageSummary("package", kept, kept, {}, time.perf_counter() - start))
+    stages.append(StageSummary("package", kept, kept, {}, seconds + time.perf_counter() - start))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result = BuildReport(final, created, stats, stages, report, peak)
