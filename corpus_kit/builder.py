@@ -271,10 +271,25 @@ def _validate(parts: list[Part], keys: pa.Table | Path, cfg: BuildConfig, own_st
     )
 
 
+@dataclass(frozen=True)
+class _ReleaseData:
+    """The data files `_write_data` wrote, the release's numbers and its changelog entry."""
+
+    written: dict  # split -> (shard names, examples, bytes)
+    stats: dict[str, Any]
+    entry: str
+    seconds: float
+
+
 def _write_data(
-    staged: Path, parts: list[Part], keys: pa.Table | Path, cfg: BuildConfig
-) -> tuple[dict, float]:
-    """Write the release's split shards and dedup index; return the splits written and the seconds."""
+    staged: Path,
+    parts: list[Part],
+    keys: pa.Table | Path,
+    rejects: list[Reject],
+    documents_in: int,
+    cfg: BuildConfig,
+) -> _ReleaseData:
+    """Write the split shards and the dedup index; count the release's numbers and diff it with the last."""
     from corpus_kit.package.dedup_index import write_dedup_index
 
     start = time.perf_counter()
@@ -282,31 +297,31 @@ def _write_data(
         (_load(p, schema.RELEASE.names) for p in parts), staged, cfg.splits.ratios, cfg.package
     )
     write_dedup_index(keys, staged / "dedup_index.parquet")
-    return written, time.perf_counter() - start
+    stats = _stats(parts, rejects, documents_in)
+    previous = releases.previous_release(_dataset_dir(cfg), cfg.dataset.version)
+    entry = format_diff(diff_releases(previous, staged, cfg.dataset.version))
+    return _ReleaseData(written, stats, entry, time.perf_counter() - start)
+
+
+def _dataset_dir(cfg: BuildConfig) -> Path:
+    return Path(cfg.resolve(cfg.package.output_dir)) / cfg.dataset.name
 
 
 def _write_release(
-    staged: Path,
-    written: dict,
-    rejects: list[Reject],
-    cfg: BuildConfig,
-    stats: dict,
-    report,
+    staged: Path, data: _ReleaseData, rejects: list[Reject], cfg: BuildConfig, report
 ) -> ReleaseStats:
-    """Write the rest of a release next to its data files (`written`: `_write_data`'s splits)."""
-    splits = tuple(SplitInfo(name, tuple(files), n, b) for name, (files, n, b) in written.items())
-    release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **stats)
+    """Write the rest of a release next to its data files."""
+    splits = tuple(SplitInfo(name, tuple(files), n, b) for name, (files, n, b) in data.written.items())
+    release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **data.stats)
     rows = rejects_table(sorted(rejects, key=lambda r: (r.source, r.record, r.reason))).to_pylist()
     write_text_atomic(staged / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
-    dataset_dir = Path(cfg.resolve(cfg.package.output_dir)) / cfg.dataset.name
-    previous = releases.previous_release(dataset_dir, cfg.dataset.version)
-    entry = format_diff(diff_releases(previous, staged, cfg.dataset.version))
+    previous = releases.previous_release(_dataset_dir(cfg), cfg.dataset.version)
     earlier = (previous / "CHANGELOG.md").read_text(encoding="utf-8") if previous else ""
     write_text_atomic(
         staged / "CHANGELOG.md",
-        f"# Changelog of {cfg.dataset.name}\n\n{entry}" + earlier.partition("\n\n")[2],
+        f"# Changelog of {cfg.dataset.name}\n\n{data.entry}" + earlier.partition("\n\n")[2],
     )
-    write_text_atomic(staged / "README.md", render_card(cfg, release_stats, entry))
+    write_text_atomic(staged / "README.md", render_card(cfg, release_stats, data.entry))
     write_manifest(staged, _manifest_fields(cfg))
     return release_stats
 
@@ -329,8 +344,7 @@ def _previous_index(cfg: BuildConfig):
     """Return the dedup index of the latest earlier release, so new documents dedup against it."""
     from corpus_kit.package.dedup_index import read_dedup_index
 
-    dataset_dir = Path(cfg.resolve(cfg.package.output_dir)) / cfg.dataset.name
-    previous = releases.previous_release(dataset_dir, cfg.dataset.version)
+    previous = releases.previous_release(_dataset_dir(cfg), cfg.dataset.version)
     return read_dedup_index(previous / "dedup_index.parquet") if previous else None
 
 
@@ -513,13 +527,14 @@ def package_release(
     kept = _rows(parts)
     try:
         staged.mkdir(parents=True)
-        # The data files do not depend on the validation's outcome: a thread writes them meanwhile
-        # (Arrow's encoding and compression run without the GIL, on the core Great Expectations
-        # leaves idle). They are deleted with the staged folder unless the release is committed.
+        # The data files, the release's numbers and its diff do not depend on the validation's
+        # outcome: a thread does them meanwhile (Arrow's reading, encoding and compression run
+        # without the GIL, on the core Great Expectations leaves idle). They are deleted with the
+        # staged folder unless the release is committed.
         with ThreadPoolExecutor(1, thread_name_prefix="release-data") as writer:
-            data = writer.submit(_write_data, staged, parts, keys, cfg)
+            written = writer.submit(_write_data, staged, parts, keys, rejects, documents_in, cfg)
             report = _validate(parts, keys, cfg, own_stages)
-            written, seconds = data.result()
+            data = written.result()
         stages.append(StageSummary("validate", kept, kept, {}, report.worker_seconds + validated))
         if report.error:
             raise CorpusKitError(f"validation could not run to the end:\n{report.format_table()}")
@@ -529,11 +544,11 @@ def package_release(
                 f"the dataset failed the {suite!r} suite; nothing was published\n{report.format_table()}"
             )
         start = time.perf_counter()
-        stats = _write_release(staged, written, rejects, cfg, _stats(parts, rejects, documents_in), report)
+        stats = _write_release(staged, data, rejects, cfg, report)
         created = releases.commit_release(staged, final)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-    stages.append(StageSummary("package", kept, kept, {}, seconds + time.perf_counter() - start))
+    stages.append(StageSummary("package", kept, kept, {}, data.seconds + time.perf_counter() - start))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result = BuildReport(final, created, stats, stages, report, peak)
