@@ -192,13 +192,13 @@ class KnownKeys:
         """Return the keys of `ids` in their order, identified by row as `checks.dedup_keys_of` does.
 
         Streams the keys a batch at a time into the result (reading a Parquet file of signatures
-        whole takes several times their size). Raises `KeyError` for an id without keys.
+        whole takes several times their size). Raises `LookupError` for an id without keys.
         """
         from corpus_kit.stages.near_dup import KEY_COLUMNS, signature_matrix
 
         where = {key: row for row, key in enumerate(ids.to_pylist())}
         if len(where) < len(ids):
-            raise KeyError("dedup keys are looked up by id, and the ids of the data are not unique")
+            raise LookupError("dedup keys are looked up by id, and the ids of the data are not unique")
         if isinstance(self.keys, pa.Table):
             schema, batches = self.keys.schema, self.keys.select(list(KEY_COLUMNS)).to_batches(_LOOKUP_ROWS)
         else:
@@ -209,15 +209,15 @@ class KnownKeys:
         n_chars, exact = np.zeros(n, np.int64), np.zeros(n, np.uint64)
         signature, valid = np.zeros((n, num_perm), np.uint32), np.zeros(n, bool)
         for batch in batches:
-            rows = np.fromiter((where.pop(key, -1) for key in batch.column(0).to_pylist()), np.int64)
+            rows = np.fromiter((where.pop(key, -1) for key in batch.column("id").to_pylist()), np.int64)
             hit = rows >= 0
             rows = rows[hit]
-            n_chars[rows] = np.asarray(batch.column(1))[hit]
-            exact[rows] = np.asarray(batch.column(2))[hit]
-            signature[rows] = signature_matrix(batch.column(3), num_perm)[hit]
-            valid[rows] = np.asarray(batch.column(3).is_valid())[hit]
+            n_chars[rows] = np.asarray(batch.column("n_chars"))[hit]
+            exact[rows] = np.asarray(batch.column("exact_hash"))[hit]
+            signature[rows] = signature_matrix(batch.column("signature"), num_perm)[hit]
+            valid[rows] = np.asarray(batch.column("signature").is_valid())[hit]
         if where:
-            raise KeyError(f"no dedup keys for id {next(iter(where))!r}")
+            raise LookupError(f"no dedup keys for id {next(iter(where))!r}")
         row_ids = pa.array([f"{row:012d}" for row in range(n)], pa.string())
         sig = pa.FixedSizeListArray.from_arrays(pa.array(signature.ravel()), num_perm, mask=pa.array(~valid))
         schema = pa.schema([schema.field(name) for name in KEY_COLUMNS], metadata=schema.metadata)
