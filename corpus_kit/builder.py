@@ -277,6 +277,7 @@ class _ReleaseData:
 
     written: dict  # split -> (shard names, examples, bytes)
     stats: dict[str, Any]
+    previous: Path | None  # the latest earlier release, which the entry is a diff against
     entry: str
     seconds: float
 
@@ -300,7 +301,7 @@ def _write_data(
     stats = _stats(parts, rejects, documents_in)
     previous = releases.previous_release(_dataset_dir(cfg), cfg.dataset.version)
     entry = format_diff(diff_releases(previous, staged, cfg.dataset.version))
-    return _ReleaseData(written, stats, entry, time.perf_counter() - start)
+    return _ReleaseData(written, stats, previous, entry, time.perf_counter() - start)
 
 
 def _dataset_dir(cfg: BuildConfig) -> Path:
@@ -315,8 +316,7 @@ def _write_release(
     release_stats = ReleaseStats(splits=splits, validation=tuple(report.summary()), **data.stats)
     rows = rejects_table(sorted(rejects, key=lambda r: (r.source, r.record, r.reason))).to_pylist()
     write_text_atomic(staged / "rejects.jsonl", "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
-    previous = releases.previous_release(_dataset_dir(cfg), cfg.dataset.version)
-    earlier = (previous / "CHANGELOG.md").read_text(encoding="utf-8") if previous else ""
+    earlier = (data.previous / "CHANGELOG.md").read_text(encoding="utf-8") if data.previous else ""
     write_text_atomic(
         staged / "CHANGELOG.md",
         f"# Changelog of {cfg.dataset.name}\n\n{data.entry}" + earlier.partition("\n\n")[2],
@@ -513,8 +513,8 @@ def package_release(
     `keys` the dedup keys of the kept documents (a table or its Parquet file); `own_stages`: the
     rows' `lang` is the language stage's with `cfg.langid` on their text, their `leftover_score`
     (if any) the clean stage's with `cfg.boilerplate`, and `keys` the dedup stage's with `cfg.dedup`
-    (validation reads them); `validated`: seconds
-    the stages already spent computing them for the validation, counted in its time.
+    (validation reads them); `validated`: seconds the stages already spent computing them for the
+    validation, counted in its time.
 
     Raises `ValidationError` when a split fails the suite, `ReleaseError` when the version
     exists with other content. The release appears with one rename, or not at all.
