@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -190,3 +191,26 @@ def test_release_is_checked_with_the_settings_it_was_built_with(tmp_path: Path) 
     report = validate_path(release)
     failed = [r.expectation_type for r in report.results if not r.success]
     assert failed == ["expect_column_values_to_be_in_languages"]
+
+
+def test_batches_are_not_fingerprinted_and_results_stay_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    from corpus_kit.validation import runner
+    from tests.validation.test_chunked import _outcome
+
+    hashed = []
+    fingerprint = pandas_execution_engine.hash_pandas_dataframe
+    monkeypatch.setattr(
+        pandas_execution_engine, "hash_pandas_dataframe", lambda df: hashed.append(len(df)) or fingerprint(df)
+    )
+    paragraphs = seed_paragraphs()
+    splits = {"train": table([*paragraphs[:12], paragraphs[3], near_copy(paragraphs[5])])}
+    threshold = pandas_execution_engine.HASH_THRESHOLD
+    report = validate_splits(splits, "corpus", batch_rows=5, workers=1)
+    assert hashed == [] and pandas_execution_engine.HASH_THRESHOLD == threshold == 1e9
+    with monkeypatch.context() as patched:  # GX as it comes: every batch fingerprinted
+        patched.setattr(runner, "without_batch_fingerprints", contextlib.nullcontext)
+        fingerprinted = validate_splits(splits, "corpus", batch_rows=5, workers=1)
+    assert len(hashed) >= 6  # two per GX run, of the three chunks at least
+    assert not report.success and _outcome(report) == _outcome(fingerprinted)
