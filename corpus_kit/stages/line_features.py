@@ -365,7 +365,7 @@ def _slug_features(words: _Words, pages: _Pages, urls: Sequence[str | None]) -> 
     slugs = [_slug_words(url) for url in urls]
     sizes = np.fromiter(map(len, slugs), dtype=np.int64, count=len(slugs))
     slugged = np.flatnonzero(sizes >= 2)
-    if not len(slugged) or not len(words.ids):
+    if not len(slugged):
         return cover, share
     # Each (page, slug word of the page) as one number, page * width + word, to look words up in.
     width = len(words.vocab)

@@ -6,7 +6,7 @@ import itertools
 import re
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from corpus_kit.stages import line_features as lf
@@ -155,6 +155,7 @@ slug_urls = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(pages.flatmap(lambda p: st.tuples(st.just(p), st.lists(slug_urls, min_size=len(p), max_size=len(p)))))
+@example(([["/"]], ["https://example.org/2024/share.html?id=7"]))  # a batch without any word
 def test_slug_features_match_their_definition(case: tuple[list[list[str]], list[str | None]]) -> None:
     page_lines, urls = case
     features = lf.batch_line_features(page_lines, urls)
