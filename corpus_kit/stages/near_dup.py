@@ -409,6 +409,8 @@ def cross_split_pairs(
     """Return the pairs of `find_cross_split_pairs` from each split's dedup keys."""
     names = sorted(keys_by_split)
     keys = [keys_by_split[name] for name in names]
+    if sum(k.num_rows > 0 for k in keys) < 2:
+        return []  # a pair across splits needs documents in two of them
     codes = [pa.array(np.full(k.num_rows, i, np.int32)) for i, k in enumerate(keys)]
     table = _sorted_keys(keys, cfg, {"split_code": codes})
     sig = signature_matrix(table.column("signature"), cfg.num_perm)

@@ -239,6 +239,10 @@ def test_cross_split_pairs_find_leaks_and_none_when_clusters_stay_together() -> 
         for n, name in enumerate("xyz")
     }
     assert find_cross_split_pairs(together, CFG) == []
+    # One split (or one with documents) has no pairs across splits, whatever duplicates it holds.
+    assert mark_duplicates(table, CFG).column("is_duplicate").to_pylist().count(True) >= 3
+    assert find_cross_split_pairs({"train": table}, CFG) == []
+    assert find_cross_split_pairs({"train": table, "test": table.slice(0, 0)}, CFG) == []
 
 
 def test_set_c_pairwise_precision_and_recall() -> None:
