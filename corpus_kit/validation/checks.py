@@ -7,7 +7,7 @@ on their own. The `is_`/`has_` functions return one flag per input row; `True` m
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -144,13 +144,16 @@ def is_exact_duplicate(texts: Sequence[str]) -> list[bool]:
     return repeated(exact_hashes(pa.array(list(texts), pa.string()))).tolist()
 
 
+def row_ids(rows: Iterable[int]) -> pa.Array:
+    """Return the ids that name dataset rows in dedup keys: the row, zero-padded, so id order is row order."""
+    return pa.array([f"{row:012d}" for row in rows], pa.string())
+
+
 def dedup_keys_of(texts: pa.Array | pa.ChunkedArray, start: int, cfg: DedupConfig) -> pa.Table:
-    """Return the dedup keys of `texts`, identified by their row (`start` for the first), padded so
-    that id order is row order."""
+    """Return the dedup keys of `texts`, identified by their row (`start` for the first; `row_ids`)."""
     from corpus_kit.stages.near_dup import dedup_keys
 
-    ids = pa.array([f"{row:012d}" for row in range(start, start + len(texts))], pa.string())
-    return dedup_keys(pa.table({"id": ids, "text": texts}), cfg)
+    return dedup_keys(pa.table({"id": row_ids(range(start, start + len(texts))), "text": texts}), cfg)
 
 
 def near_duplicate_flags(keys: pa.Table, cfg: DedupConfig) -> np.ndarray:
@@ -189,6 +192,5 @@ def leaks_across_splits(splits: Sequence[str], texts: Sequence[str], cfg: DedupC
     keys = {}
     for split, rows in rows_by_split.items():
         split_keys = dedup_keys_of(pa.array([texts[row] for row in rows], pa.string()), 0, cfg)
-        ids = pa.array([f"{row:012d}" for row in rows], pa.string())
-        keys[split] = split_keys.set_column(0, "id", ids)
+        keys[split] = split_keys.set_column(0, "id", row_ids(rows))
     return leak_flags(keys, cfg, len(texts)).tolist()

@@ -218,10 +218,10 @@ class KnownKeys:
             valid[rows] = np.asarray(batch.column("signature").is_valid())[hit]
         if where:
             raise LookupError(f"no dedup keys for id {next(iter(where))!r}")
-        row_ids = pa.array([f"{row:012d}" for row in range(n)], pa.string())
         sig = pa.FixedSizeListArray.from_arrays(pa.array(signature.ravel()), num_perm, mask=pa.array(~valid))
         schema = pa.schema([schema.field(name) for name in KEY_COLUMNS], metadata=schema.metadata)
-        return pa.Table.from_arrays([row_ids, pa.array(n_chars), pa.array(exact), sig], schema=schema)
+        columns = [checks.row_ids(range(n)), pa.array(n_chars), pa.array(exact), sig]
+        return pa.Table.from_arrays(columns, schema=schema)
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ def sweep_near_duplicates(texts: Sequence[str], cfg: DedupConfig, samples: int =
     """Sweep the verified-similarity threshold of near-duplicate detection (exact copies always go)."""
     from corpus_kit.stages.near_dup import cluster_duplicates, dedup_keys
 
-    ids = [f"{i:012d}" for i in range(len(texts))]
+    ids = checks.row_ids(range(len(texts))).to_pylist()
     keys = dedup_keys(pa.table({"id": ids, "text": pa.array(list(texts), pa.string())}), cfg)
     removed = {}
     for value in DEDUP_THRESHOLDS:

@@ -88,8 +88,9 @@ def _release_params(release: Path) -> dict[str, Any] | None:
         return None
 
 
-#: Rows per chunk GX validates at once; memory per chunk, not per dataset. Each GX run costs ~0.3 s
-#: whatever its size, but 20,000 rows would make validation the build's memory peak (see README).
+#: Rows per chunk GX validates at once; memory per chunk, not per dataset. Fewer, larger chunks
+#: would save GX's fixed cost per run, but 20,000 rows make validation the build's memory peak
+#: (see README).
 BATCH_ROWS = 10_000
 #: Rows of the chunks the dataset-wide checks stream to worker processes (a few in flight each).
 CONTEXT_ROWS = 2_500

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_kit.errors import ExitCode
-from corpus_kit.validation import checks, validate_path, validate_splits
+from corpus_kit.validation import checks, runner, validate_path, validate_splits
 from tests.validation.corpora import (
     german_paragraphs,
     leaky_release,
@@ -20,6 +20,7 @@ from tests.validation.corpora import (
     table,
     write_release,
 )
+from tests.validation.test_chunked import _outcome
 
 CORPUS_CHECKS = [
     "expect_column_to_exist(id)",
@@ -195,9 +196,6 @@ def test_release_is_checked_with_the_settings_it_was_built_with(tmp_path: Path) 
 
 def test_batches_are_not_fingerprinted_and_results_stay_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     from great_expectations.execution_engine import pandas_execution_engine
-
-    from corpus_kit.validation import runner
-    from tests.validation.test_chunked import _outcome
 
     hashed = []
     fingerprint = pandas_execution_engine.hash_pandas_dataframe
