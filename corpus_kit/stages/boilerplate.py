@@ -40,8 +40,8 @@ from corpus_kit.stages.line_features import (
     URL_FEATURES,
     batch_context_features,
     batch_line_features,
-    main_block,
     main_text_features,
+    page_main_blocks,
 )
 from corpus_kit.stages.template_lines import (
     TemplateLines,
@@ -394,8 +394,9 @@ def _keep_pages(
         chars = np.fromiter(map(len, lines), dtype=np.float64, count=len(lines))
         gain = (prob - cfg.core_threshold) * np.sqrt(chars)
         removed = np.concatenate(([0], np.cumsum(~base)))  # removed lines before each position
+        ends = page_main_blocks(gain, bounds)[:, 1].tolist()
         for page, (lo, hi) in enumerate(pairwise(bounds.tolist())):
-            end = lo + main_block(gain[lo:hi])[1]
+            end = lo + ends[page]
             if end > lo and removed[hi] - removed[end] >= cfg.tail_gap:
                 cut = slice(end + int(np.argmin(base[end:hi])), hi)  # from the first removed one on
                 page_shares = shares[page]

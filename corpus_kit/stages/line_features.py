@@ -30,6 +30,8 @@ import pyarrow.compute as pc
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 _TERMINAL_CODES = np.array([ord(char) for char in ".!?\"'”’»。！？"])
 _BULLET = re.compile(r"^(?:[-*•·›»>|]|\d{1,3}[.)]|\[\d+\])\s")
+# What a `_BULLET` match starts with: one of these, or a digit.
+_BULLET_STARTS = np.array([ord(char) for char in "-*•·›»>|["])
 _SEPARATORS = re.compile(r"\s[|·•/»>›–-]\s")
 # A line has a URL or e-mail address when `https?://|www\.|\w@\w|\.(?:com|org|net|html?)\b`
 # (ignoring case) matches in it. These three patterns match where one of its four branches does,
@@ -190,10 +192,13 @@ def _stopword_languages() -> dict[str, int]:
 
 
 @cache
-def _stopword_table() -> tuple[pa.Array, np.ndarray]:
-    """`_stopword_languages` as columns: the stopwords, and each one's language bits."""
+def _stopword_table() -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """`_stopword_languages` as columns: the stopwords and the code of each one's language bits,
+    then the bits of each code as a (codes, languages) matrix of 0 and 1. Code 0 has no language."""
     langs = _stopword_languages()
-    return pa.array(list(langs), pa.large_string()), np.fromiter(langs.values(), np.int64, len(langs))
+    masks, codes = np.unique(np.fromiter(langs.values(), np.int64, len(langs)), return_inverse=True)
+    bits = (np.concatenate(([0], masks))[:, None] >> np.arange(len(stopwords()))) & 1
+    return pa.array(list(langs), pa.large_string()), codes + 1, bits
 
 
 class _Pages(NamedTuple):
@@ -350,12 +355,16 @@ def _neighbour_overlap(words: _Words, pages: _Pages, reach: int = 3) -> np.ndarr
     return best
 
 
+# A run of three or more letters: a maximal run of letters is matched whole or, when shorter, not at all.
+_SLUG_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
 def _slug_words(url: str | None) -> frozenset[str]:
     """Words of the URL path longer than two letters (a news URL's slug repeats its headline)."""
     if not url:
         return frozenset()
     path = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
-    return frozenset(w for w in re.findall(r"[^\W\d_]+", path.lower()) if len(w) > 2)
+    return frozenset(_SLUG_WORD.findall(path.lower()))
 
 
 def _slug_features(words: _Words, pages: _Pages, urls: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -394,22 +403,19 @@ def _stopword_counts(words: _Words, pages: _Pages) -> np.ndarray:
     A page's list is the one that covers most of its words (a cheap language guess); on a tie,
     the first language in sorted order.
     """
-    known, bits_of = _stopword_table()
+    known, code_of, bits = _stopword_table()
     found = pc.index_in(words.vocab, value_set=known)
-    langs = np.where(found.is_valid(), bits_of[found.fill_null(0).to_numpy()], 0)[words.ids]
+    codes = np.where(found.is_valid(), code_of[found.fill_null(0).to_numpy()], 0)[words.ids]
     page = pages.page[words.line]
-    hits = np.flatnonzero(langs)
-    # Stopwords of each (page, language): the words of a page that are in the same lists counted
-    # once as one number, page << languages | lists, then spread over the lists by one bincount.
-    n_langs, n_pages = len(stopwords()), len(pages.bounds) - 1
-    combo, counts = np.unique((page[hits] << n_langs) | langs[hits], return_counts=True)
-    bits = ((combo[:, None] >> np.arange(n_langs)) & 1) * counts[:, None]
-    slots = (combo >> n_langs)[:, None] * n_langs + np.arange(n_langs)
-    covered = np.bincount(slots.ravel(), weights=bits.ravel(), minlength=n_pages * n_langs).reshape(
-        n_pages, n_langs
+    # Stopwords of each (page, language): the words of each page with each code counted by one
+    # bincount, then spread over the languages of the code by a product with their bits.
+    n_pages = len(pages.bounds) - 1
+    per_code = np.bincount(page * len(bits) + codes, minlength=n_pages * len(bits)).reshape(
+        n_pages, len(bits)
     )
-    is_stop = (langs >> covered.argmax(axis=1)[page]) & 1
-    return np.bincount(words.line, weights=is_stop, minlength=len(pages.lines)).astype(np.int64)
+    covered = per_code @ bits
+    is_stop = bits[codes, covered.argmax(axis=1)[page]] > 0
+    return np.bincount(words.line[is_stop], minlength=len(pages.lines))
 
 
 # Character classes, as bit flags, of the per-character tests the features count.
@@ -441,7 +447,7 @@ def _bmp_flags() -> np.ndarray:
 def _char_flags(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Return the code points of `text` and the class flags of each."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    flags = _bmp_flags()[np.minimum(codes, 0xFFFF)]
+    flags = _bmp_flags().take(codes, mode="clip")  # code points past the BMP: fixed below
     for i in np.flatnonzero(codes > 0xFFFF):
         flags[i] = _flags_of(text[i])
     return codes, flags
@@ -473,10 +479,33 @@ def _pattern_counts(pattern: re.Pattern[str], text: str, starts: np.ndarray) -> 
 # case, match these as "i", "i" and "s", unlike their lower-cased forms.
 _CASE_ODDITIES = "\u0307ıſ"
 _FURNITURE_WORD, _MONTH_WORD, _FURNITURE_ALONE = 1, 2, 4
-# A `_FURNITURE` match of a whole lower-cased `\w+` word without `_CASE_ODDITIES`, for Arrow (RE2):
-# the word is all `\w`, so "\w*" may read ".*"; both its ends are word boundaries; and the terms are
-# lower-case ASCII, which no other character of such a word matches ignoring case.
-_FURNITURE_WORD_RE2 = "^(?:{})$".format("|".join(term.replace(r"\w*", ".*") for term in _FURNITURE_TERMS))
+
+
+def _spellings(term: str) -> list[str]:
+    """The strings a term of `_FURNITURE_TERMS` matches, its `(?:a|b)` groups and optional
+    characters (`c?`) spelled out, a `\\w*` tail kept as it is."""
+    found = re.search(r"\(\?:([^()]*)\)|([^(\\])\?", term)
+    if not found:
+        return [term]
+    options = found.group(1).split("|") if found.group(1) is not None else [found.group(2), ""]
+    return [
+        word
+        for option in options
+        for word in _spellings(term[: found.start()] + option + term[found.end() :])
+    ]
+
+
+_SPELLED = [word for term in _FURNITURE_TERMS for word in _spellings(term)]
+# The `_FURNITURE` matches of a whole lower-cased `\w+` word without `_CASE_ODDITIES`: the spellings
+# that are such a word, or start with one and end in `\w*`. (The terms are lower-case ASCII, which
+# no other character of such a word matches ignoring case; a spelling with a space or hyphen is
+# never one word.)
+_FURNITURE_ALONE_WORDS = pa.array(
+    sorted({word for word in _SPELLED if re.fullmatch(r"\w+", word)}), pa.large_string()
+)
+_FURNITURE_ALONE_PREFIXES = tuple(
+    word.removesuffix(r"\w*") for word in _SPELLED if re.fullmatch(r"\w+\\w\*", word)
+)
 
 
 def _vocab_marks(vocab: pa.LargeStringArray) -> np.ndarray:
@@ -488,17 +517,18 @@ def _vocab_marks(vocab: pa.LargeStringArray) -> np.ndarray:
     word). A word with a `_CASE_ODDITIES` character gets the searched bits.
     """
     heads = pc.is_in(vocab, value_set=pa.array(sorted(_FURNITURE_HEADS), pa.large_string()))
-    alone = pc.match_substring_regex(vocab, _FURNITURE_WORD_RE2)
-    furniture = np.where(
-        heads.to_numpy(zero_copy_only=False),
-        _FURNITURE_WORD,
-        _FURNITURE_ALONE * alone.to_numpy(zero_copy_only=False),
-    )
+    alone = pc.is_in(vocab, value_set=_FURNITURE_ALONE_WORDS).to_numpy(zero_copy_only=False)
+    for prefix in _FURNITURE_ALONE_PREFIXES:
+        alone |= pc.starts_with(vocab, prefix).to_numpy(zero_copy_only=False)
+    furniture = np.where(heads.to_numpy(zero_copy_only=False), _FURNITURE_WORD, _FURNITURE_ALONE * alone)
     # The months are three ASCII letters: a word starts with one when its first three characters are one.
     month = pc.is_in(pc.utf8_slice_codeunits(vocab, 0, 3), value_set=pa.array(_MONTHS, pa.large_string()))
     marks = furniture | _MONTH_WORD * month.to_numpy(zero_copy_only=False)
-    odd = pc.match_substring_regex(vocab, f"[{_CASE_ODDITIES}]").to_numpy(zero_copy_only=False)
-    return np.where(odd, _FURNITURE_WORD | _MONTH_WORD, marks).astype(np.int64)
+    # The oddities are not ASCII: only the other words are searched for them.
+    other = np.flatnonzero(pc.invert(pc.string_is_ascii(vocab)).to_numpy(zero_copy_only=False))
+    odd = pc.match_substring_regex(vocab.take(other), f"[{_CASE_ODDITIES}]").to_numpy(zero_copy_only=False)
+    marks[other[odd]] = _FURNITURE_WORD | _MONTH_WORD
+    return marks.astype(np.int64)
 
 
 def _lines_with(words: _Words, marks: np.ndarray, mark: int, n: int) -> np.ndarray:
@@ -542,16 +572,19 @@ def _words(page: _Text) -> _Words:
     """
     is_word = (page.flags & _WORDCHAR) > 0
     # Where each run of word characters starts and ends, interleaved: start, end, start, end, ...
-    edges = np.flatnonzero(np.diff(np.concatenate(([False], is_word, [False])).view(np.int8)))
+    padded = np.concatenate(([False], is_word, [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
     codes = page.codes
-    utf8_at = np.concatenate(
-        ([0], np.cumsum(1 + (codes >= 0x80).astype(np.int64) + (codes >= 0x800) + (codes >= 0x10000)))
-    )
+    # Each character's UTF-8 bytes beyond the first, summed up to each edge.
+    extra = (codes >= 0x80).view(np.uint8).copy()
+    extra += codes >= 0x800
+    extra += codes >= 0x10000
+    utf8_at = edges + np.concatenate(([0], np.cumsum(extra, dtype=np.int64)))[edges]
     # The strings between consecutive edges: words at even positions, what separates them between.
     # (Lone surrogates take three bytes, as "surrogatepass" writes them; no word holds one.)
     pieces = pa.LargeStringArray.from_buffers(
         max(len(edges) - 1, 0),
-        pa.py_buffer(utf8_at[edges]),
+        pa.py_buffer(utf8_at),
         pa.py_buffer(page.text.encode("utf-8", "surrogatepass")),
     )
     found = pieces.take(np.arange(0, len(edges), 2)).dictionary_encode()
@@ -651,6 +684,11 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
     starts_lower = np.zeros(n, dtype=bool)
     starts_lower[lengths > 0] = (flags[starts[lengths > 0]] & _LOWER) > 0
     symbols = lengths - letters - digits - spaces
+    # Only the lines that start like a bullet are searched (`\d` is a subset of `str.isdigit`).
+    bullet = np.zeros(n, dtype=bool)
+    maybe_bullet = np.isin(codes[starts], _BULLET_STARTS) | ((flags[starts] & _DIGIT) > 0)
+    for i in np.flatnonzero(maybe_bullet):
+        bullet[i] = _BULLET.match(lines[i]) is not None
     last = codes[ends - 1]  # the lines are not blank
     dots = [codes[np.maximum(ends - k, 0)] == ord(".") for k in (1, 2, 3)]
     ellipsis = (last == ord("…")) | ((lengths >= 3) & dots[0] & dots[1] & dots[2])  # ends with "…" or "..."
@@ -661,7 +699,7 @@ def _shape_features(lines: list[str], page: _Text, words: _Words, stop_words: np
         np.isin(last, _TERMINAL_CODES) & ~ellipsis,
         last == ord(":"),
         ellipsis,
-        [_BULLET.match(line) is not None for line in lines],
+        bullet,
         _ratio(uppers, letters),
         _ratio(title_words, raw_words),
         digits / lengths,
@@ -743,23 +781,29 @@ def batch_line_features(pages: Sequence[list[str]], urls: Sequence[str | None]) 
     return np.hstack([rows, extra]).astype(np.float32)
 
 
-def main_block(gain: np.ndarray) -> tuple[int, int]:
-    """Return the [start, end) span with the largest sum of `gain` (Kadane), or (0, 0)."""
-    best, best_span = 0.0, (0, 0)
-    total, start = 0.0, 0
+def page_main_blocks(gain: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Return the main block of each page (its values `gain[bounds[p]:bounds[p + 1]]`): the span
+    with the largest sum of `gain` (Kadane), or (0, 0); as (start, end) rows counted from the
+    page's first value."""
     # Python floats add exactly as float64 NumPy scalars do, only faster.
-    for i, value in enumerate(np.asarray(gain, dtype=np.float64).tolist()):
-        if total <= 0:
-            total, start = 0.0, i
-        total += value
-        if total > best:
-            best, best_span = total, (start, i + 1)
-    return best_span
+    values = np.asarray(gain, dtype=np.float64).tolist()
+    spans = []
+    for lo, hi in pairwise(bounds.tolist()):
+        best, best_span = 0.0, (0, 0)
+        total, start = 0.0, 0
+        for i in range(lo, hi):
+            if total <= 0:
+                total, start = 0.0, i
+            total += values[i]
+            if total > best:
+                best, best_span = total, (start - lo, i + 1 - lo)
+        spans.append(best_span)
+    return np.array(spans, dtype=np.int64).reshape(-1, 2)
 
 
 def _main_blocks(gain: np.ndarray, pages: _Pages) -> tuple[np.ndarray, np.ndarray]:
-    """The `main_block` span of each line's page."""
-    spans = np.array([main_block(gain[start:end]) for start, end in _spans(pages)], dtype=np.int64)
+    """The `page_main_blocks` span of each line's page."""
+    spans = page_main_blocks(gain, pages.bounds)
     return spans[pages.page, 0], spans[pages.page, 1]
 
 

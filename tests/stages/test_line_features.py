@@ -20,6 +20,8 @@ FRAGMENTS = (
     "2021-03-04", "1-2", "1 - 2", "٣:٤٥", "²:³", "a", "the", "news", "is", "of", "Kelvin", "K", "\u0307", ".",
     "-", ":", "|", "9", "read more", "Read", "back to top", "AP Photo", "e", "advertisers", "de", "la",
     "und", "Die", "ÜBER", "123", "x1", "/", "2020", "©", "Copyright", "COPYRIGHTED", "copy right",
+    "cookie", "Cookies", "cookiess", "comment", "Kommentare", "kommentar", "topic", "Tags", "signup",
+    "ADVERTISEMENT", "advert", "- item", "12) step", "[3] note", "•", "1234. no",
 )  # fmt: skip
 
 lines = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=8).map(
@@ -66,7 +68,7 @@ def _stopword_shares(page_lines: list[list[str]]) -> list[float]:
 
 @settings(max_examples=300, deadline=None)
 @given(pages)
-def test_furniture_dates_overlap_and_stopwords_match_their_definitions(page_lines: list[list[str]]) -> None:
+def test_line_columns_match_their_definitions(page_lines: list[list[str]]) -> None:
     features = lf.batch_line_features(page_lines, [None] * len(page_lines))
     flat = [line for page in page_lines for line in page]
     column = {name: features[:, i] for i, name in enumerate(lf.LINE_FEATURES)}
@@ -77,6 +79,7 @@ def test_furniture_dates_overlap_and_stopwords_match_their_definitions(page_line
         float("©" in line or "copyright" in line.lower()) for line in flat
     ]
     assert column["stopword_share"].tolist() == np.float32(_stopword_shares(page_lines)).tolist()
+    assert column["starts_bullet"].tolist() == [float(lf._BULLET.match(line) is not None) for line in flat]
 
 
 # Any text but the newline between lines, plus lone surrogates and characters beyond the BMP,
@@ -133,7 +136,8 @@ def _slug_columns(page_lines: list[list[str]], urls: list[str | None]) -> tuple[
     cover: list[float] = []
     share: list[float] = []
     for page, url in zip(page_lines, urls, strict=True):
-        slug = lf._slug_words(url)
+        path = (url or "").split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0].lower()
+        slug = {word for word in re.findall(r"[^\W\d_]+", path) if len(word) > 2}
         for line in page:
             words = [w.lower() for w in re.findall(r"\w+", line)]
             if len(slug) < 2:
@@ -148,7 +152,10 @@ def _slug_columns(page_lines: list[list[str]], urls: list[str | None]) -> tuple[
 slug_urls = st.one_of(
     st.none(),
     st.lists(
-        st.sampled_from(["share", "news", "the", "read", "more", "login", "x1", "über", "die"]), max_size=4
+        st.sampled_from(
+            ["share", "news", "the", "read", "more", "login", "x1", "über", "die", "ab", "a2bcd"]
+        ),
+        max_size=4,
     ).map(lambda words: "https://example.org/2024/" + "-".join(words) + ".html?id=7"),
 )
 
