@@ -139,6 +139,9 @@ _KIND_TERMS_RE2 = "(?i)" + "|".join(
     re.sub(r"\\b|\(\?=\[\w+\]\)|\\w[*+]", "", pattern.pattern) for _, pattern in _KINDS
 )
 _TURKISH_I = "[İı]"
+# Which lines may match one of `_RULES`, for Arrow in the same way: the navigation terms, and a
+# credit word with its colon (case as the rules write it).
+_RULE_TERMS_RE2 = "(?i:skip to|jump to|back to top)|(?:" + "|".join(_CREDIT_WORDS) + ")s?(?: credit)?:"
 
 
 @dataclass(frozen=True)
@@ -330,19 +333,26 @@ def _first_matches(lines: list[str], patterns: Sequence[tuple[str, re.Pattern[st
     return reasons
 
 
+def _candidates(lines: list[str], terms_re2: str) -> list[int]:
+    """Return the indices of the `lines` that match `terms_re2` (RE2, by Arrow) or hold "İ" or "ı"."""
+    found = pa.array(lines, pa.large_string())
+    maybe = pc.or_(pc.match_substring_regex(found, terms_re2), pc.match_substring_regex(found, _TURKISH_I))
+    return np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist()
+
+
 def _rule_reasons(lines: list[str]) -> list[str | None]:
     """Return the reason of the first of `_RULES` that names each line, or None."""
-    return _first_matches(lines, _RULES)
+    reasons: list[str | None] = [None] * len(lines)
+    searched = _candidates(lines, _RULE_TERMS_RE2)
+    for i, reason in zip(searched, _first_matches([lines[i] for i in searched], _RULES), strict=True):
+        reasons[i] = reason
+    return reasons
 
 
 def _kinds(lines: list[str]) -> list[str]:
     """Return the reason of each of the newline-free `lines` the model removed: see `_KINDS`."""
     kinds = [schema.LINE_MODEL] * len(lines)
-    found = pa.array(lines, pa.large_string())
-    maybe = pc.or_(
-        pc.match_substring_regex(found, _KIND_TERMS_RE2), pc.match_substring_regex(found, _TURKISH_I)
-    )
-    searched = np.flatnonzero(maybe.to_numpy(zero_copy_only=False)).tolist()
+    searched = _candidates(lines, _KIND_TERMS_RE2)
     for i, kind in zip(searched, _first_matches([lines[i] for i in searched], _KINDS), strict=True):
         kinds[i] = kind or schema.LINE_MODEL
     return kinds

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus_kit import schema
@@ -445,6 +445,31 @@ def test_html_path_scores_above_the_plain_model(
     without = scorer.score(pages, {p["id"]: t for p, t in zip(pages, plain, strict=True)})[source]["F1"]
     assert ours >= alone[source]["F1"] + versus_trafilatura
     assert ours > without + versus_plain
+
+
+RULE_FRAGMENTS = (
+    "Skip to", "ſkip to", "SKİP TO", "skıp to", "jump to", "JUMP TO", "back to top", "Back to topics",
+    "content", "1.", "12. ", "123.", "Image:", "Images credit:", "IMAGE:", "Photo: Reuters", "Photos:",
+    "Bild: dpa", "Foto:", "Pictures credit: AP", "(Photo: AP)", "(Image: Getty Images)", "(", ")", ":", "!",
+    ".", " ", "Reuters/R. Wilking", "the", "K", "İ", "ı", "é",
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(RULE_FRAGMENTS), min_size=1, max_size=5).map(
+            lambda parts: " ".join(parts) if len(parts) % 2 else "".join(parts)
+        ),
+        max_size=8,
+    )
+)
+def test_rule_reasons_are_the_first_rule_matching_each_line(lines: list[str]) -> None:
+    expected = [
+        next((reason for reason, pattern in boilerplate._RULES if pattern.search("\n" + line)), None)
+        for line in lines
+    ]
+    assert boilerplate._rule_reasons(lines) == expected
 
 
 KIND_FRAGMENTS = (
