@@ -455,15 +455,16 @@ RULE_FRAGMENTS = (
 )  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.lists(st.sampled_from(RULE_FRAGMENTS), min_size=1, max_size=5).map(
-            lambda parts: " ".join(parts) if len(parts) % 2 else "".join(parts)
-        ),
-        max_size=8,
+def fragment_lines(fragments: tuple[str, ...]) -> st.SearchStrategy[list[str]]:
+    """Up to 8 lines of 1 to 6 fragments each, joined by spaces or (even counts) by nothing."""
+    line = st.lists(st.sampled_from(fragments), min_size=1, max_size=6).map(
+        lambda parts: " ".join(parts) if len(parts) % 2 else "".join(parts)
     )
-)
+    return st.lists(line, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(fragment_lines(RULE_FRAGMENTS))
 def test_rule_reasons_are_the_first_rule_matching_each_line(lines: list[str]) -> None:
     expected = [
         next((reason for reason, pattern in boilerplate._RULES if pattern.search("\n" + line)), None)
@@ -482,14 +483,7 @@ KIND_FRAGMENTS = (
 )  # fmt: skip
 
 
-@given(
-    st.lists(
-        st.lists(st.sampled_from(KIND_FRAGMENTS), min_size=1, max_size=6).map(
-            lambda parts: " ".join(parts) if len(parts) % 2 else "".join(parts)
-        ),
-        max_size=8,
-    )
-)
+@given(fragment_lines(KIND_FRAGMENTS))
 def test_removal_kinds_are_the_first_matching_pattern(lines: list[str]) -> None:
     expected = [
         next((reason for reason, pattern in boilerplate._KINDS if pattern.search(line)), schema.LINE_MODEL)
