@@ -46,7 +46,7 @@ from corpus_kit.stages.line_features import (
 from corpus_kit.stages.template_lines import (
     TemplateLines,
     count_template_lines,
-    hash_line,
+    hash_lines,
     merge_template_counts,
     site_of,
 )
@@ -430,12 +430,13 @@ class _Text(NamedTuple):
 
 
 def _split(text: str, template: frozenset[int] | None = None) -> _Text:
-    """Split `text` into lines; the non-blank ones in `template` (by `hash_line`) are set apart."""
+    """Split `text` into lines; the non-blank ones in `template` (by `hash_lines`) are set apart."""
     lines = text.split("\n")
-    indices = [i for i, line in enumerate(lines) if line.strip()]
+    indices = [i for i, line in enumerate(lines) if line and not line.isspace()]  # `line.strip()`
     templated: list[int] = []
     if template:
-        templated = [i for i in indices if hash_line(lines[i]) in template]
+        hashes = hash_lines(lines[i] for i in indices)
+        templated = [i for i, line_hash in zip(indices, hashes, strict=True) if line_hash in template]
         if templated:
             set_apart = set(templated)
             indices = [i for i in indices if i not in set_apart]

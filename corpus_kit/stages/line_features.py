@@ -232,8 +232,13 @@ def _is_integral(values: np.ndarray) -> bool:
     return bool(np.array_equal(values, np.trunc(values)))
 
 
+# `_cumsums` lays pages out as rows of a grid when it has at most this many cells per value.
+_GRID_CELLS = 8
+
+
 def _cumsums(values: np.ndarray, pages: _Pages) -> np.ndarray:
-    """`np.cumsum` of each page's `values` after a leading 0, concatenated (page p's 0 at `first + p`).
+    """`np.cumsum` of each page's non-negative `values` after a leading 0, concatenated (page p's 0
+    at `first + p`).
 
     Float sums depend on the order of the additions, so each page is summed alone, exactly as it
     would be by itself; whole numbers add up exactly, so one cumsum over all pages serves them.
@@ -243,6 +248,16 @@ def _cumsums(values: np.ndarray, pages: _Pages) -> np.ndarray:
     if _is_integral(values):
         total = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
         out[slots] = total[1:] - total[pages.first]
+        return out
+    sizes = np.diff(pages.bounds)
+    width = int(sizes.max()) + 1 if len(sizes) else 1
+    if len(sizes) * width <= _GRID_CELLS * (len(values) + 1):
+        # Each page as a row, zeros after its end: accumulating along the rows adds each page's
+        # values in order, as the page alone; the padding comes after.
+        grid = np.zeros((len(sizes), width - 1))
+        grid[pages.page, pages.index] = values
+        np.add.accumulate(grid, axis=1, out=grid)
+        out[slots] = grid[pages.page, pages.index]
         return out
     for p, (start, end) in enumerate(_spans(pages)):
         np.add.accumulate(values[start:end], out=out[start + p + 1 : end + p + 1])  # = np.cumsum

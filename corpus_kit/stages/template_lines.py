@@ -36,8 +36,14 @@ TEMPLATE_COUNTS = pa.schema(
 
 
 def hash_line(line: str) -> int:
-    """Return the 64-bit hash of a line (xxh3, seed 0)."""
-    return xxhash.xxh3_64_intdigest(line.encode("utf-8"))
+    """Return the 64-bit hash of a line (see `hash_lines`)."""
+    return hash_lines([line])[0]
+
+
+def hash_lines(lines: Iterable[str]) -> list[int]:
+    """Return the 64-bit hash of each line (xxh3 of its UTF-8 bytes, seed 0)."""
+    digest = xxhash.xxh3_64_intdigest
+    return [digest(line.encode("utf-8")) for line in lines]
 
 
 # A URL whose host `urlsplit` would read as it is: http(s), letters, digits, dots and hyphens only.
@@ -96,7 +102,7 @@ def count_template_lines(table: pa.Table, cfg: BoilerplateConfig) -> pa.Table:
     docs: list[int] = []
     hashes: list[int] = []
     for doc, text in enumerate(texts):
-        found = [hash_line(line) for line in text.split("\n") if len(line.strip()) >= cfg.template_min_chars]
+        found = hash_lines(line for line in text.split("\n") if len(line.strip()) >= cfg.template_min_chars)
         hashes += found
         docs += [doc] * len(found)
     # Each (document, line) once, then documents per (site, line): sorted by site, then line hash.

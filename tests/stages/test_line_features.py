@@ -169,3 +169,20 @@ def test_slug_features_match_their_definition(case: tuple[list[list[str]], list[
     cover, share = _slug_columns(page_lines, urls)
     assert features[:, lf.LINE_FEATURES.index("slug_cover")].tolist() == np.float32(cover).tolist()
     assert features[:, lf.LINE_FEATURES.index("slug_share")].tolist() == np.float32(share).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.floats(0.0, 1e6, allow_subnormal=False), min_size=1, max_size=60),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_page_cumsums_are_each_page_summed_alone(values: list[list[float]]) -> None:
+    # Few pages of similar length take the grid, one long page among short ones the page loop; the
+    # values are non-negative, as every column the features sum (no -0.0, whose sign sums can drop).
+    pages = lf._pages([["x"] * len(page) for page in values])
+    got = lf._cumsums(np.array([v for page in values for v in page]), pages)
+    alone = [np.concatenate(([0.0], np.cumsum(page))) for page in values]
+    assert got.tobytes() == np.concatenate(alone).tobytes()
