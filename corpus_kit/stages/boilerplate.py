@@ -432,7 +432,8 @@ class _Text(NamedTuple):
 def _split(text: str, template: frozenset[int] | None = None) -> _Text:
     """Split `text` into lines; the non-blank ones in `template` (by `hash_lines`) are set apart."""
     lines = text.split("\n")
-    indices = [i for i, line in enumerate(lines) if line and not line.isspace()]  # `line.strip()`
+    # Non-blank: what `line.strip()` leaves something of, without building the stripped copy.
+    indices = [i for i, line in enumerate(lines) if line and not line.isspace()]
     templated: list[int] = []
     if template:
         hashes = hash_lines(lines[i] for i in indices)

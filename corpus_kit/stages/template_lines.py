@@ -35,11 +35,6 @@ TEMPLATE_COUNTS = pa.schema(
 )
 
 
-def hash_line(line: str) -> int:
-    """Return the 64-bit hash of a line (see `hash_lines`)."""
-    return hash_lines([line])[0]
-
-
 def hash_lines(lines: Iterable[str]) -> list[int]:
     """Return the 64-bit hash of each line (xxh3 of its UTF-8 bytes, seed 0)."""
     digest = xxhash.xxh3_64_intdigest
