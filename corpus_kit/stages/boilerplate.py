@@ -309,11 +309,34 @@ def _predict(base: np.ndarray, pages: list[list[str]], shares: list[np.ndarray] 
     return model.second_pass.predict(np.hstack([base, batch_context_features(first, pages)]))
 
 
-def has_forced_line(text: str, cfg: BoilerplateConfig, template: frozenset[int] | None = None) -> bool:
-    """Whether `text` has a line the cleaner removes whatever its classifier says: a line of
-    `template` (hashes of template lines) or, when `cfg.rules`, a line a rule names."""
-    split = _split(text, template)
-    return bool(split.template) or (cfg.rules and any(_rule_reasons(split.content)))
+def has_forced_lines(
+    texts: Sequence[str], cfg: BoilerplateConfig, template: frozenset[int] | None = None
+) -> list[bool]:
+    """Whether each of `texts` has a line the cleaner removes whatever its classifier says: a line
+    of `template` (hashes of template lines) or, when `cfg.rules`, a line a rule names.
+
+    All texts' non-blank lines are hashed and searched at once: a line's outcome does not depend
+    on the other lines.
+    """
+    owners: list[int] = []
+    lines: list[str] = []
+    for page, text in enumerate(texts):
+        for line in text.split("\n"):
+            if line and not line.isspace():  # non-blank, as in `_split`
+                lines.append(line)
+                owners.append(page)
+    owner = np.array(owners, np.int64)
+    forced = np.zeros(len(texts), bool)
+    content = np.ones(len(lines), bool)
+    if template:
+        hashes = np.array(hash_lines(lines), np.uint64)
+        content = ~np.isin(hashes, np.fromiter(template, np.uint64, len(template)))
+        forced[owner[~content]] = True
+    if cfg.rules:
+        searched = np.flatnonzero(content)
+        reasons = _rule_reasons([lines[i] for i in searched])
+        forced[owner[searched[[reason is not None for reason in reasons]]]] = True
+    return forced.tolist()
 
 
 def _first_matches(lines: list[str], patterns: Sequence[tuple[str, re.Pattern[str]]]) -> list[str | None]:

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from corpus_kit.config import BoilerplateConfig, DedupConfig, LangidConfig
-from corpus_kit.stages.boilerplate import classify_lines, classify_texts, has_forced_line
+from corpus_kit.stages.boilerplate import classify_lines, classify_texts, has_forced_lines
 from corpus_kit.stages.exact_dup import exact_hashes
 from corpus_kit.stages.template_lines import (
     TemplateLines,
@@ -108,9 +108,10 @@ def has_boilerplate_scored(
     no line set apart, so the classifier reads it whole, as the leftover score was computed.
     """
     template = templates.for_site(site_of(None, None)) if templates is not None else None
+    forced = has_forced_lines(texts, cfg, template)
     return [
-        (score is not None and score >= min_score) or has_forced_line(text, cfg, template)
-        for text, score in zip(texts, scores, strict=True)
+        (score is not None and score >= min_score) or has_line
+        for has_line, score in zip(forced, scores, strict=True)
     ]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -471,6 +472,28 @@ def test_rule_reasons_are_the_first_rule_matching_each_line(lines: list[str]) ->
         for line in lines
     ]
     assert boilerplate._rule_reasons(lines) == expected
+
+
+def _xxh3(line: str) -> int:
+    return xxhash.xxh3_64_intdigest(line.encode("utf-8"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(fragment_lines((*RULE_FRAGMENTS, "\t", "\u3000")), max_size=5), st.booleans(), st.booleans())
+def test_forced_lines_of_a_batch_are_each_text_alone(pages: list[list[str]], rules: bool, cut: bool) -> None:
+    texts = ["\n".join(lines) for lines in pages]
+    # The template: every other distinct line of the batch (blank ones too, which never count).
+    lines = sorted({line for text in texts for line in text.split("\n")})
+    template = frozenset(map(_xxh3, lines[::2])) if cut else frozenset()
+
+    def alone(text: str) -> bool:
+        content = [line for line in text.split("\n") if line.strip()]
+        if any(_xxh3(line) in template for line in content):
+            return True
+        return rules and any(boilerplate._rule_reasons(content))
+
+    cfg = BoilerplateConfig(rules=rules)
+    assert boilerplate.has_forced_lines(texts, cfg, template or None) == [alone(text) for text in texts]
 
 
 KIND_FRAGMENTS = (
