@@ -27,6 +27,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from corpus_kit.stages.code_points import char_classes, lower, slices, utf8_of
+
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
 _TERMINAL_CODES = np.array([ord(char) for char in ".!?\"'”’»。！？"])
 _BULLET = re.compile(r"^(?:[-*•·›»>|]|\d{1,3}[.)]|\[\d+\])\s")
@@ -453,21 +455,6 @@ def _flags_of(char: str) -> int:
     )
 
 
-@cache
-def _bmp_flags() -> np.ndarray:
-    """Class flags of every code point of the Basic Multilingual Plane, built once per process."""
-    return np.array([_flags_of(chr(code)) for code in range(0x10000)], dtype=np.uint8)
-
-
-def _char_flags(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return the code points of `text` and the class flags of each."""
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    flags = _bmp_flags().take(codes, mode="clip")  # code points past the BMP: fixed below
-    for i in np.flatnonzero(codes > 0xFFFF):
-        flags[i] = _flags_of(text[i])
-    return codes, flags
-
-
 def _span_counts(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Number of true values of `mask` in each line [start, end) of a `_Text`, as exact integers.
 
@@ -565,7 +552,7 @@ def _joined(lines: list[str]) -> _Text:
     text = "\n".join(lines)
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))
-    return _Text(text, starts, starts + lengths, *_char_flags(text))
+    return _Text(text, starts, starts + lengths, *char_classes(text, _flags_of))
 
 
 class _Words(NamedTuple):
@@ -589,29 +576,9 @@ def _words(page: _Text) -> _Words:
     # Where each run of word characters starts and ends, interleaved: start, end, start, end, ...
     padded = np.concatenate(([False], is_word, [False]))
     edges = np.flatnonzero(padded[1:] != padded[:-1])
-    codes = page.codes
-    # Each character's UTF-8 bytes beyond the first, summed up to each edge.
-    extra = (codes >= 0x80).view(np.uint8).copy()
-    extra += codes >= 0x800
-    extra += codes >= 0x10000
-    utf8_at = edges + np.concatenate(([0], np.cumsum(extra, dtype=np.int64)))[edges]
-    # The strings between consecutive edges: words at even positions, what separates them between.
-    # (Lone surrogates take three bytes, as "surrogatepass" writes them; no word holds one.)
-    pieces = pa.LargeStringArray.from_buffers(
-        max(len(edges) - 1, 0),
-        pa.py_buffer(utf8_at),
-        pa.py_buffer(page.text.encode("utf-8", "surrogatepass")),
-    )
-    found = pieces.take(np.arange(0, len(edges), 2)).dictionary_encode()
-    # Lower-cased once per distinct word (by Arrow if it is ASCII, where both lower-case alike; by
-    # Python else): the distinct lower-cased forms are the vocabulary.
-    distinct = found.dictionary
-    other = pc.invert(pc.string_is_ascii(distinct))
-    lowered = pc.ascii_lower(distinct)
-    if pc.any(other).as_py():
-        python_lower = [word.lower() for word in distinct.filter(other).to_pylist()]
-        lowered = pc.replace_with_mask(lowered, other, pa.array(python_lower, lowered.type))
-    lowered = lowered.dictionary_encode()
+    found = slices(utf8_of(page.text), edges).dictionary_encode()
+    # Lower-cased once per distinct word: the distinct lower-cased forms are the vocabulary.
+    lowered = lower(found.dictionary).dictionary_encode()
     ids = lowered.indices.to_numpy().astype(np.int64)[found.indices.to_numpy()]
     line = np.searchsorted(page.starts, edges[::2], side="right") - 1
     bounds = np.concatenate(([0], np.cumsum(np.bincount(line, minlength=len(page.starts)))))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import re
+from collections import Counter
 
 import pyarrow as pa
 import pytest
@@ -14,10 +16,9 @@ from hypothesis import strategies as st
 from corpus_kit import schema
 from corpus_kit.config import QualityConfig
 from corpus_kit.errors import ConfigError
-from corpus_kit.stages import quality as quality_module
 from corpus_kit.stages.line_features import stopwords
 from corpus_kit.stages.normalize import normalize_text
-from corpus_kit.stages.quality import SIGNAL_COLUMNS, Signals, compute_quality_signals, document_signals
+from corpus_kit.stages.quality import SIGNAL_COLUMNS, Signals, batch_signals, compute_quality_signals
 from tests.conftest import SEEDS, shared_data
 
 CFG = QualityConfig()
@@ -31,6 +32,44 @@ TEASERS = [
     for line in INDEPENDENT[INDEPENDENT.index("Day In a Page") :].split("\n")
     if len(line.split()) >= 4 and not line.endswith((".", "?", "!", "'"))
 ]
+
+
+# The signals' definitions, as the module docstring states them, one text at a time.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WORD = re.compile(rf"[{_CJK}]|[^\W_{_CJK}](?:[^\s{_CJK}]*[^\W_{_CJK}])?")
+SENTENCE_END = re.compile(r"[.!?]+[\"'”’»)\]]*(?:\s|$)|[。！？]")
+INVISIBLE = " \t\u200b\u200c\u200d\u2060\ufeff"
+TERMINAL = tuple(".!?\"'”’»。！？")
+
+
+def reference_signals(text: str, lang: str | None) -> Signals:
+    words = WORD.findall(text)
+    lines = [line.strip(INVISIBLE) for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    sentences = sum(len(SENTENCE_END.findall(line)) for line in lines if len(WORD.findall(line)) >= 3)
+    lowered = [word.lower() for word in words]
+    lists = stopwords()
+    if lang in (None, "", "und"):
+        covered = sum(w[0] < "\u0370" or "\u0400" <= w[0] < "\u0530" for w in words)
+        per_list = Counter(name for word in lowered for name, stop in lists.items() if word in stop)
+        stop_count = None if covered * 2 < len(words) else max(per_list.values(), default=0)
+    else:
+        stop = lists.get(lang) or lists.get(lang.split("-")[0])
+        stop_count = None if stop is None else sum(word in stop for word in lowered)
+    symbols = max(text.count("#"), text.count("...") + text.count("…"))
+    return Signals(
+        word_count=len(words),
+        sentence_count=sentences,
+        mean_word_length=sum(map(len, words)) / len(words) if words else 0.0,
+        symbol_word_ratio=symbols / max(len(words), 1),
+        stopword_count=stop_count,
+        duplicate_line_share=(len(lines) - len(set(lines))) / len(lines) if lines else 0.0,
+        terminal_punct_share=sum(line.endswith(TERMINAL) for line in lines) / len(lines) if lines else 0.0,
+    )
+
+
+def document_signals(text: str, lang: str | None = None) -> Signals:
+    return batch_signals([text], [lang])[0][0]
 
 
 def quality(texts: list[str], langs: list[str | None] | None = None, cfg: QualityConfig = CFG) -> list[dict]:
@@ -161,6 +200,40 @@ def test_real_articles_pass() -> None:
     }
 
 
+LANGS = [None, "und", "en", "de", "ja", "ko", "th", "ru", "zh-cn"]
+ALPHABET = "ab Ab1_.!?\n\t\u200b\u3000\u3042漢。,'\"”»)]-#…İé"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.text(st.sampled_from(ALPHABET), max_size=120), st.sampled_from(LANGS)), max_size=6)
+)
+def test_the_signals_of_a_batch_follow_their_definitions(docs: list[tuple[str, str | None]]) -> None:
+    texts, langs = [text for text, _ in docs], [lang for _, lang in docs]
+    rows, cjk = batch_signals(texts, langs)
+    assert rows == [reference_signals(text, lang) for text, lang in docs]
+    assert cjk.tolist() == [len(re.findall(f"[{_CJK}]", text)) for text in texts]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=200), st.sampled_from(LANGS)), max_size=4))
+def test_the_signals_of_any_text_follow_their_definitions(docs: list[tuple[str, str | None]]) -> None:
+    rows, _ = batch_signals([text for text, _ in docs], [lang for _, lang in docs])
+    assert rows == [reference_signals(text, lang) for text, lang in docs]
+
+
+def test_the_signals_of_real_pages_follow_their_definitions() -> None:
+    """The naive text of the boilerplate pages (menus, tables, many scripts), with no language and
+    with English, in one batch."""
+    path = shared_data("data", "boilerplate", "cleaneval.jsonl.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        texts = [normalize_text("\n".join(json.loads(line)["naive_lines"])) for line in lines][:300]
+    texts += [INTERVIEW, INDEPENDENT]
+    for langs in ([None] * len(texts), ["en"] * len(texts)):
+        rows, _ = batch_signals(texts, langs)
+        assert rows == [reference_signals(text, lang) for text, lang in zip(texts, langs, strict=True)]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=300), st.sampled_from([None, "und", "en", "de", "ja", "ko", "th"]))
 def test_signals_are_in_range_for_any_text(text: str, lang: str | None) -> None:
@@ -170,25 +243,3 @@ def test_signals_are_in_range_for_any_text(text: str, lang: str | None) -> None:
     assert 0.0 <= signals.terminal_punct_share <= 1.0
     assert signals.symbol_word_ratio >= 0.0 and signals.mean_word_length >= 0.0
     assert signals.stopword_count is None or signals.stopword_count <= signals.word_count
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from("ab 1_.!?\n\t\u200b\u3042,'\"”»)-"), max_size=200))
-def test_words_and_sentences_follow_their_definitions(text: str) -> None:
-    # Words of the whole text; sentence ends counted in stripped lines of at least three words.
-    words = quality_module._WORD.findall(text)
-    lines = [line.strip(quality_module._INVISIBLE) for line in text.split("\n")]
-    sentences = sum(
-        len(quality_module._SENTENCE_END.findall(line))
-        for line in lines
-        if len(quality_module._WORD.findall(line)) >= 3
-    )
-    signals = document_signals(text)
-    assert (signals.word_count, signals.sentence_count) == (len(words), sentences)
-    assert signals.mean_word_length == (sum(map(len, words)) / len(words) if words else 0.0)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
-def test_ascii_words_are_the_words_of_ascii_text(text: str) -> None:
-    assert quality_module._ASCII_WORD.findall(text) == quality_module._WORD.findall(text)
