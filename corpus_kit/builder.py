@@ -51,6 +51,10 @@ logger = logging.getLogger(__name__)
 
 _KEYS_ROW_GROUP = 8192  # rows per row group of the work folder's dedup keys file
 _EXACT_COPY = "exact_copy"  # work column: a duplicate's text is an exact copy of its keeper's
+# Items in flight per worker while ingesting: chunks of `ingest.PREPARE_CHUNK` records (so the
+# workers never wait for the reader), and shards' template counts (small; the reader never waits).
+_PREPARE_AHEAD = 8
+_COUNTS_AHEAD = 64
 
 
 @dataclass
@@ -98,7 +102,8 @@ def _ingest_shards(
     records = read_inputs(cfg.input.paths, cfg.input, Path(cfg.root))
     with stage_bar("ingest") as bar:
         resumed = time.perf_counter()
-        for batch in ingest_records(records, cfg.engine.batch_size, pool.map_ordered):
+        prepare = functools.partial(pool.map_ordered, ahead=_PREPARE_AHEAD)
+        for batch in ingest_records(records, cfg.engine.batch_size, prepare):
             bar.update(batch.table.num_rows + len(batch.rejects), batch.table.column("text").nbytes)
             rejects.extend(batch.rejects)
             if not batch.table.num_rows:
@@ -372,7 +377,7 @@ def _document_phase(
             ingested.append(path)
             yield path
 
-    counts = pool.map_ordered(functools.partial(count_templates, cfg=cfg), paths())
+    counts = pool.map_ordered(functools.partial(count_templates, cfg=cfg), paths(), ahead=_COUNTS_AHEAD)
     templates = pipeline.merge_templates(list(counts), cfg)
     # Merging sums every shard's counts at once; give that working memory back to the system
     # before the document phase instead of holding it until the build ends.

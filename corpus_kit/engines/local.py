@@ -43,10 +43,10 @@ class WorkerPool:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def map_ordered(self, func: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    def map_ordered(self, func: Callable[[T], R], items: Iterable[T], ahead: int = 2) -> Iterator[R]:
         """Yield `func(item)` for every item, in order.
 
-        At most two items per worker are in flight, so a lazy `items` is read as results are
+        At most `ahead` items per worker are in flight, so a lazy `items` is read as results are
         consumed and memory holds a few items, not all of them. A single item runs inline.
         """
         items = iter(items)
@@ -60,7 +60,7 @@ class WorkerPool:
         pending: deque[Future[R]] = deque()
         for item in itertools.chain(first, items):
             pending.append(self._pool.submit(func, item))
-            if len(pending) >= 2 * self.workers:
+            if len(pending) >= ahead * self.workers:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()

@@ -16,23 +16,28 @@ import pyarrow as pa
 
 from corpus_kit.tables import set_column
 
-_NEWLINES = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 _SPACE_SEPARATORS = (
     "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 )
 _CONTROLS = [c for c in range(0x20) if c not in (0x09, 0x0A)] + list(range(0x7F, 0xA0)) + [0xFEFF]
-# Regex substitutions rather than `str.translate`: they scan in C and most texts have none of these
-# characters (translate looked every character up in a dict: 5x slower on the benchmark corpus).
-_SPACES = re.compile(f"[{_SPACE_SEPARATORS}]")
-_CONTROL_CHARS = re.compile("[" + "".join(re.escape(chr(c)) for c in _CONTROLS) + "]")
-# Any character the three substitutions above replace or remove.
-_ODD_CHARS = re.compile(
-    "[\r\x0b\x0c\x85\u2028\u2029" + _SPACE_SEPARATORS + "".join(re.escape(chr(c)) for c in _CONTROLS) + "]"
-)
+# What each character the first substitution replaces becomes: line breaks a newline, space
+# separators a space, control characters nothing ("\r\n" is made one newline before).
+_REPLACEMENTS = {
+    **dict.fromkeys(map(chr, _CONTROLS), ""),
+    **dict.fromkeys(_SPACE_SEPARATORS, " "),
+    **dict.fromkeys("\r\x0b\x0c\x85\u2028\u2029", "\n"),
+}
+# One regex substitution rather than `str.translate`: it scans in C and most texts have none of
+# these characters (translate looked every character up in a dict: 5x slower on the benchmark corpus).
+_ODD_CHARS = re.compile("[" + "".join(re.escape(char) for char in _REPLACEMENTS) + "]")
 _SPACE_RUNS = re.compile(r" {2,}")
 _LINE_ENDS = re.compile(r"[ \t]+\n")
 _LINE_STARTS = re.compile(r"\n[ \t]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def _replacement(match: re.Match[str]) -> str:
+    return _REPLACEMENTS[match.group()]
 
 
 def normalize_text(text: str) -> str:
@@ -40,7 +45,7 @@ def normalize_text(text: str) -> str:
     # Each substitution runs only when the text has what it replaces: a substring test is a fast
     # C search, and most texts need few of them (2x faster on the benchmark corpus, same output).
     if _ODD_CHARS.search(text):
-        text = _CONTROL_CHARS.sub("", _SPACES.sub(" ", _NEWLINES.sub("\n", text)))
+        text = _ODD_CHARS.sub(_replacement, text.replace("\r\n", "\n"))
     text = unicodedata.normalize("NFC", text)
     if "  " in text:
         text = _SPACE_RUNS.sub(" ", text)
