@@ -83,7 +83,6 @@ from corpus_kit.tables import set_column
 
 UNDETERMINED = "und"
 
-_NOT_NEWLINE_SPACE = re.compile(r"[^\S\n]+")
 _LATIN = re.compile(r"[A-Za-z]")
 # Letters langdetect counts as non-Latin in `Detector.cleaning_text`: U+0300 and up, except U+1E00-U+1EFF.
 _NON_LATIN = re.compile(r"[\u0300-\u1dff\u1f00-\U0010ffff]")
@@ -177,6 +176,7 @@ class _Model:
     rows: dict[str, int]  # n-gram -> row of `log_prob`
     log_prob: np.ndarray  # float32, (n-grams, languages): log(p(ngram | lang) + smoothing)
     table: dict[int, str]  # str.translate table replicating langdetect's NGram.normalize
+    ascii_table: bytes  # the same for ASCII characters (each normalizes to one), for bytes.translate
     unknown: frozenset[str]  # letters (after normalisation) no profile uses, of scripts profiles use
     foreign: frozenset[str]  # letters of scripts no profile uses
     ko: int
@@ -227,6 +227,7 @@ def _model(seed: int) -> _Model:
         rows={g: i for i, g in enumerate(grams)},
         log_prob=log_prob.astype(np.float32),
         table=table,
+        ascii_table=_ascii_table(table),
         **_unknown_letters(frequent, table),
         ko=langs.index("ko"),
         ja=langs.index("ja"),
@@ -238,6 +239,14 @@ def _model(seed: int) -> _Model:
         scripts=_language_scripts([grams[i] for i in letter_rows], probs[letter_rows]),
         vocab=_Vocab(len(langs)),
     )
+
+
+def _ascii_table(table: dict[int, str]) -> bytes:
+    """`table` for ASCII text, as a `bytes.translate` table."""
+    mapped = [table.get(code, chr(code)) for code in range(128)]
+    if not all(len(char) == 1 and char.isascii() for char in mapped):
+        raise AssertionError("langdetect normalizes an ASCII character to something else")
+    return "".join(mapped).encode("ascii") + bytes(range(128, 256))
 
 
 def _trigram_fit(probs: np.ndarray, log_prob: np.ndarray) -> dict[str, np.ndarray]:
@@ -384,17 +393,25 @@ def _sample(text: str, cfg: LangidConfig) -> str:
 
 
 def _normalize(sample: str, model: _Model) -> str:
-    """Apply langdetect's text cleaning and character normalisation, keeping line breaks."""
+    """Apply langdetect's text cleaning and character normalisation, keeping line breaks.
+
+    Runs of spaces are left as they are: the words are read by splitting at whitespace.
+    """
     from langdetect.detector import Detector
     from langdetect.utils.ngram import NGram
 
-    sample = Detector.MAIL_RE.sub(" ", Detector.URL_RE.sub(" ", sample))
-    # ASCII text has no Vietnamese marks to normalize and no non-Latin letters.
-    if not sample.isascii():
-        sample = NGram.normalize_vi(sample)
-        if 2 * len(_LATIN.findall(sample)) < len(_NON_LATIN.findall(sample)):
-            sample = _LATIN.sub(" ", sample)
-    return _NOT_NEWLINE_SPACE.sub(" ", sample.translate(model.table))
+    if "://" in sample:  # what every `URL_RE` match holds
+        sample = Detector.URL_RE.sub(" ", sample)
+    if "@" in sample:  # and every `MAIL_RE` match
+        sample = Detector.MAIL_RE.sub(" ", sample)
+    # ASCII text has no Vietnamese marks to normalize and no non-Latin letters; its characters
+    # normalize to ASCII characters, by a byte table.
+    if sample.isascii():
+        return sample.encode("ascii").translate(model.ascii_table).decode("ascii")
+    sample = NGram.normalize_vi(sample)
+    if 2 * len(_LATIN.findall(sample)) < len(_NON_LATIN.findall(sample)):
+        sample = _LATIN.sub(" ", sample)
+    return sample.translate(model.table)
 
 
 def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
@@ -415,7 +432,6 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     if new:
         vocab.add(new, model)
     words = list(map(vocab.index.__getitem__, read))
-    capital = [word[0].isupper() for word in read]
     counts = vocab.counts[words]
     letters, unknown, foreign = (int(counts[:, column].sum()) for column in (_LETTERS, _UNKNOWN, _FOREIGN))
     grams = int(counts[:, _GRAMS].sum())
@@ -437,14 +453,14 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
         per_line[:, model.ja] = -np.inf
     total = per_line.sum(axis=0)
     best = int(np.argmax(total))
-    prob = 1.0 / math.fsum(math.exp(s - total[best]) for s in total.tolist())
+    top = float(total[best])
+    prob = 1.0 / math.fsum([math.exp(s - top) for s in total.tolist()])
     prob = round(prob, 6)
-    if prob < cfg.min_prob or _misfit(model, sample, read, counts, np.array(capital), total, best, cfg):
+    if prob < cfg.min_prob or _misfit(model, sample, read, counts, total, best, cfg):
         return UNDETERMINED, prob, 0.0
+    same = (per_line.argmax(axis=1) == best).tolist()
     counted = [
-        (w, int(np.argmax(s)) == best)
-        for w, s in zip(weights.tolist(), per_line, strict=True)
-        if w >= cfg.mix_min_chars
+        (w, is_same) for w, is_same in zip(weights.tolist(), same, strict=True) if w >= cfg.mix_min_chars
     ]
     mix = sum(w for w, same in counted if same) / sum(w for w, _ in counted) if counted else 1.0
     return model.langs[best], prob, round(mix, 6)
@@ -455,15 +471,14 @@ def _misfit(
     sample: str,
     words: list[str],
     counts: np.ndarray,
-    capital: np.ndarray,
     total: np.ndarray,
     best: int,
     cfg: LangidConfig,
 ) -> bool:
     """Return whether rule 5 applies: the text fits its best language poorly and only narrowly.
 
-    `sample` is the read text, `words` its words and `counts` their `_Vocab` counts, `capital`
-    which words start with a capital letter, `total` the text's log-likelihood per language.
+    `sample` is the read text, `words` its words and `counts` their `_Vocab` counts, `total` the
+    text's log-likelihood per language.
     """
     if best in model.collapsed:
         return False
@@ -471,6 +486,7 @@ def _misfit(
     if margin >= cfg.min_margin * counts[:, _GRAMS].sum():
         return False
     # Trigrams of the words without a leading capital, unless they have none.
+    capital = np.array([word[0].isupper() for word in words], dtype=bool)
     fitted = ~capital if counts[~capital, _TRIGRAMS].sum() else np.ones(len(words), dtype=bool)
     rows = np.array(
         [row for word in itertools.compress(words, fitted) for row in _word_grams(word, model)], dtype=np.intp
