@@ -353,13 +353,14 @@ def _previous_index(cfg: BuildConfig):
     return read_dedup_index(previous / "dedup_index.parquet") if previous else None
 
 
-def _document_phase(
-    shards: Iterable[Path], cfg: BuildConfig, work: Path, pool: WorkerPool
-) -> tuple[list[Path], list[Path], Counter]:
-    """Run template counting and the per-document stages over ingested shards on the local engine.
+def _counted_shards(
+    shards: Iterable[Path], cfg: BuildConfig, pool: WorkerPool
+) -> tuple[list[Path], list[pa.Table], float]:
+    """Count the template lines of each shard on `pool`; return the shards, their counts and the
+    seconds counting took.
 
-    `shards` may be lazy (shards as ingest writes them): each is counted as soon as it exists. The
-    seconds of `templates` leave out the time spent producing `shards`.
+    `shards` may be lazy (shards as ingest writes them): each is counted as soon as it exists, and
+    the seconds leave out the time spent producing `shards`.
     """
     start = time.perf_counter()
     ingested: list[Path] = []
@@ -377,13 +378,27 @@ def _document_phase(
             ingested.append(path)
             yield path
 
-    counts = pool.map_ordered(functools.partial(count_templates, cfg=cfg), paths(), ahead=_COUNTS_AHEAD)
-    templates = pipeline.merge_templates(list(counts), cfg)
+    counting = functools.partial(count_templates, cfg=cfg)
+    counts = list(pool.map_ordered(counting, paths(), ahead=_COUNTS_AHEAD))
+    return ingested, counts, time.perf_counter() - start - producing
+
+
+def _document_phase(
+    shards: Iterable[Path], cfg: BuildConfig, work: Path, pool: WorkerPool
+) -> tuple[list[Path], list[Path], Counter]:
+    """Run template counting and the per-document stages over ingested shards on the local engine.
+
+    `shards` may be lazy (see `_counted_shards`).
+    """
+    ingested, counts, counting = _counted_shards(shards, cfg, pool)
+    start = time.perf_counter()
+    templates = pipeline.merge_templates(counts, cfg)
+    del counts
     # Merging sums every shard's counts at once; give that working memory back to the system
     # before the document phase instead of holding it until the build ends.
     pa.default_memory_pool().release_unused()
     tasks = shard_tasks(ingested, work, cfg, templates)
-    seconds: Counter = Counter({"templates": time.perf_counter() - start - producing})
+    seconds: Counter = Counter({"templates": counting + time.perf_counter() - start})
     total = sum(pq.read_metadata(p).num_rows for p in ingested)
     preload()  # the validation's import, while this process only waits for the workers
     with stage_bar("clean, quality, langid", total) as bar:
@@ -470,7 +485,8 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
         with WorkerPool(worker_count(cfg.engine.workers)) as pool:
             shards = _ingest_shards(cfg, work, ingest, rejects, pool)
             if engine == "ray":
-                shards = list(shards)
+                # Each shard's template lines are counted as ingest writes it, as locally; Ray sums them.
+                shards, counts, counting = _counted_shards(shards, cfg, pool)
             else:
                 cleaned, key_paths, seconds = _document_phase(shards, cfg, work, pool)
         if engine == "ray":
@@ -479,9 +495,14 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
 
             # One Ray instance for the document phase and the duplicate clusters.
             with ray_engine.session(cfg, ray_address):
+                start = time.perf_counter()
+                templates = ray_engine.sum_template_counts(counts, cfg)
+                del counts
+                counting += time.perf_counter() - start
                 preload()  # the validation's import, while the driver waits for Ray
-                cleaned, key_paths, ray_seconds = ray_engine.run_document_phase(shards, cfg, work)
+                cleaned, key_paths, ray_seconds = ray_engine.run_document_phase(shards, templates, cfg, work)
                 seconds = Counter(ray_seconds)
+                seconds["templates"] += counting
                 start = time.perf_counter()
                 parts, quality, keys = _dedup_and_split(
                     cleaned, key_paths, cfg, rejects, work, ray_dedup.duplicate_components

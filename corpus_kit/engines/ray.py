@@ -1,18 +1,20 @@
 """The Ray Data engine: the document phase of a build as Ray Data operators (extra `corpus-kit[ray]`).
 
-Same stage functions, same shards, same bytes as the local engine. The dataset is one row per
-ingested shard (its number and path); each operator call reads its shards with pyarrow and runs the
-per-shard jobs of `corpus_kit.engines.shards`, so document text never goes through Ray's object
-store:
+Same stage functions, same shards, same bytes as the local engine. The documents' dataset is one
+row per ingested shard (its number and path); each operator call reads its shards with pyarrow and
+runs the per-shard jobs of `corpus_kit.engines.shards`, so document text never goes through Ray's
+object store:
 
-1. template lines: `shards.count_templates` as `map_batches` over Arrow blocks, summed per
-   (site, line hash) by a distributed aggregation (Ray Data's sort as the exchange, then pyarrow's
-   `group_by().aggregate` per block: no Python call per key);
-   the summed table goes through `pipeline.merge_templates` on the driver, as the local engine's
-   per-shard counts do (sums of sums are the same sums).
-2. documents: `shards.process_shard` in a callable class, so each Ray worker builds its per-process
-   state (the boilerplate model, the language profiles) once. It writes the shard's cleaned rows and
-   dedup keys under the shard's name, as a local worker does, and returns only its counts and seconds.
+1. template lines (`sum_template_counts`): the per-shard counts (`shards.count_templates`, which
+   the build runs on its ingest pool as each shard is written, as the local engine does) are summed
+   per (site, line hash) by a distributed aggregation (Ray Data's sort as the exchange, then
+   pyarrow's `group_by().aggregate` per block: no Python call per key); the summed table goes
+   through `pipeline.merge_templates` on the driver, as the local engine's per-shard counts do
+   (sums of sums are the same sums).
+2. documents (`run_document_phase`): `shards.process_shard` in a callable class, so each Ray
+   worker builds its per-process state (the boilerplate model, the language profiles) once. It
+   writes the shard's cleaned rows and dedup keys under the shard's name, as a local worker does,
+   and returns only its counts and seconds.
 
 Ray is imported only here; without it, `run_document_phase` raises `ConfigError` with the install
 hint. Paths are read and written by the workers, so on a multi-node cluster the output folder must
@@ -22,20 +24,20 @@ be on storage every node sees, and corpus-kit must be installed on every node.
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpus_kit import pipeline
 from corpus_kit.config import BuildConfig
-from corpus_kit.engines.shards import count_templates, process_shard, shard_tasks
+from corpus_kit.engines.shards import process_shard, shard_tasks
 from corpus_kit.errors import ConfigError
 from corpus_kit.progress import stage_bar
 from corpus_kit.stages.template_lines import TEMPLATE_COUNTS, TemplateLines
@@ -56,10 +58,8 @@ def _import_ray() -> Any:
     return ray
 
 
-def _count_templates(items: pa.Table, cfg: BuildConfig) -> pa.Table:
-    """Count template lines of the shards in `items`, with the shuffle's key columns (see
-    `_sum_template_counts`)."""
-    counts = pa.concat_tables([count_templates(Path(p), cfg) for p in items.column("path").to_pylist()])
+def _count_columns(counts: pa.Table) -> pa.Table:
+    """One shard's template counts with the shuffle's key columns (see `_sum_template_counts`)."""
     is_total = pc.is_null(counts.column("line_hash"))
     return pa.table(
         {
@@ -76,20 +76,18 @@ def _sum_block(table: pa.Table) -> pa.Table:
     return table.group_by(list(_COUNT_KEYS), use_threads=False).aggregate([("n_docs", "sum")])
 
 
-def _sum_template_counts(counts: Any, parallelism: int) -> pa.Table:
+def _sum_template_counts(counts: Any) -> pa.Table:
     """Sum template counts per (site, line hash) with a distributed aggregation; return `TEMPLATE_COUNTS`.
 
     An exchange puts equal keys in one block, where pyarrow sums them: no Python call per key.
-    The per-shard counts are first merged into `parallelism` blocks (a `repartition` without keys,
-    no shuffle), then exchanged by Ray Data's distributed sort, as for the duplicate clusters
-    (`ray_dedup._group`). On 2 cores, counting included: 1.7 s on the 20k benchmark corpus and
-    9.2 s at 100k, against 3.0 s and 15.9 s for the sort of the per-shard blocks and 8.0 s at 20k
-    for a key `repartition`; Ray's `groupby().sum()` took 10x longer. The driver sums the blocks'
-    rows once more, so a key split over two blocks would still be counted once. The line hash
-    travels as the int64 with the same bits, and a site's document count (null line hash) as line
-    hash 0 with `is_total` set; both are undone here.
+    The blocks of `counts` (the per-shard counts, one block per CPU) are exchanged by Ray Data's
+    distributed sort, as for the duplicate clusters (`ray_dedup._group`): on 2 cores that was 3.0 s
+    at 20k against 8.0 s for a key `repartition`, and Ray's `groupby().sum()` took 10x longer. The
+    driver sums the blocks' rows once more, so a key split over two blocks would still be counted
+    once. The line hash travels as the int64 with the same bits, and a site's document count (null
+    line hash) as line hash 0 with `is_total` set; both are undone here.
     """
-    exchanged = counts.repartition(parallelism).sort(list(_COUNT_KEYS))
+    exchanged = counts.sort(list(_COUNT_KEYS))
     summed = exchanged.map_batches(_sum_block, batch_size=None, batch_format="pyarrow")
     table = pa.concat_tables(summed.iter_batches(batch_size=None, batch_format="pyarrow"))
     table = _sum_block(table.rename_columns([*_COUNT_KEYS, "n_docs"]))
@@ -98,6 +96,19 @@ def _sum_template_counts(counts: Any, parallelism: int) -> pa.Table:
     return pa.Table.from_arrays(
         [table.column("site"), line_hash, table.column("n_docs_sum")], schema=TEMPLATE_COUNTS
     )
+
+
+def sum_template_counts(counts: list[pa.Table], cfg: BuildConfig) -> TemplateLines:
+    """Sum the shards' template-line `counts` (`shards.count_templates`) on the running Ray instance
+    (see `session`) and return the corpus-wide template lines."""
+    ray = _import_ray()
+    if not counts:
+        return pipeline.merge_templates([], cfg)
+    with _data_context(ray):
+        # One block per CPU, each the counts of consecutive shards (one put per block).
+        groups = np.array_split(np.arange(len(counts)), min(cpu_count(ray), len(counts)))
+        blocks = [pa.concat_tables([_count_columns(counts[i]) for i in group]) for group in groups]
+        return pipeline.merge_templates([_sum_template_counts(ray.data.from_arrow(blocks))], cfg)
 
 
 class _DocumentStages:
@@ -135,14 +146,19 @@ def _init(ray: Any, cfg: BuildConfig, address: str | None) -> bool:
 
 
 def run_document_phase(
-    shards: list[Path], cfg: BuildConfig, work: Path, address: str | None = None
+    shards: list[Path],
+    templates: TemplateLines | None,
+    cfg: BuildConfig,
+    work: Path,
+    address: str | None = None,
 ) -> tuple[list[Path], list[Path], dict[str, float]]:
-    """Run template lines, document stages and dedup keys over the ingested `shards` with Ray Data.
+    """Run the document stages and dedup keys over the ingested `shards` with Ray Data.
 
-    Writes `work/cleaned/NNNNN.parquet` and `work/keys/NNNNN.parquet` for each ingested shard (same
-    name, same rows, same bytes as the local engine) and returns their paths and the seconds spent
-    per stage (`templates` on the driver's clock; `clean`, `quality`, `langid` and `dedup_keys`
-    summed over batches). `address` is a Ray cluster (`ray://host:10001`, `auto`); None starts a
+    `templates` are the corpus's template lines (`sum_template_counts`). Writes
+    `work/cleaned/NNNNN.parquet` and `work/keys/NNNNN.parquet` for each ingested shard (same name,
+    same rows, same bytes as the local engine) and returns their paths and the seconds spent per
+    stage (`clean`, `leftover`, `quality`, `langid` and `dedup_keys`, summed over batches).
+    `address` is a Ray cluster (`ray://host:10001`, `auto`); None starts a
     local instance with `cfg.engine.workers` CPUs. A Ray instance already running in this process
     is used as it is and left running.
     """
@@ -150,7 +166,7 @@ def run_document_phase(
     if not shards:
         return [], [], {}
     with session(cfg, address) as ray:
-        return _run(ray, shards, cfg, work)
+        return _run(ray, shards, templates, cfg, work)
 
 
 @contextmanager
@@ -204,20 +220,14 @@ def _data_context(ray: Any) -> Iterator[None]:
 
 
 def _run(
-    ray: Any, shards: list[Path], cfg: BuildConfig, work: Path
+    ray: Any, shards: list[Path], templates: TemplateLines | None, cfg: BuildConfig, work: Path
 ) -> tuple[list[Path], list[Path], dict[str, float]]:
     cpus = cpu_count(ray)
     logger.info("ray engine: %d shards on %d CPUs", len(shards), cpus)
     items = ray.data.from_items(
         [{"shard": i, "path": str(p)} for i, p in enumerate(shards)], override_num_blocks=len(shards)
     )
-
-    start = time.perf_counter()
-    counts = items.map_batches(_count_templates, batch_size=1, batch_format="pyarrow", fn_kwargs={"cfg": cfg})
-    summed = _sum_template_counts(counts, cpus)
-    templates = pipeline.merge_templates([summed], cfg)
-    seconds: Counter = Counter({"templates": time.perf_counter() - start})
-
+    seconds: Counter = Counter()
     documents = items.map_batches(
         _DocumentStages,
         batch_size=1,

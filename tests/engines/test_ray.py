@@ -93,12 +93,15 @@ def test_missing_ray_raises_config_error_with_install_hint(
 
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(ConfigError, match=r"pip install 'corpus-kit\[ray\]'"):
-        run_document_phase([tmp_path / "00000.parquet"], BuildConfig(), tmp_path)
+        run_document_phase([tmp_path / "00000.parquet"], None, BuildConfig(), tmp_path)
 
 
 def test_ray_outputs_are_byte_identical_to_local(corpus: tuple[BuildConfig, list[Path], Path]) -> None:
     pytest.importorskip("ray")
-    from corpus_kit.engines.ray import run_document_phase
+    import ray
+
+    from corpus_kit.engines.ray import run_document_phase, session, sum_template_counts
+    from corpus_kit.engines.shards import count_templates
 
     cfg, shards, work = corpus
     assert [p.name for p in shards] == ["00000.parquet", "00001.parquet", "00002.parquet", "00003.parquet"]
@@ -106,11 +109,14 @@ def test_ray_outputs_are_byte_identical_to_local(corpus: tuple[BuildConfig, list
         local_cleaned, local_keys, _ = build_module._document_phase(shards, cfg, work / "local", pool)
     # Two Ray workers against the local engine's one: the output must not depend on either.
     ray_cfg = replace(cfg, engine=replace(cfg.engine, workers=2))
-    cleaned, keys, seconds = run_document_phase(shards, ray_cfg, work / "ray")
+    with session(ray_cfg):
+        templates = sum_template_counts([count_templates(p, cfg) for p in shards], ray_cfg)
+        cleaned, keys, seconds = run_document_phase(shards, templates, ray_cfg, work / "ray")
+    assert not ray.is_initialized()
 
     assert cleaned == [work / "ray" / "cleaned" / p.name for p in shards]
     assert keys == [work / "ray" / "keys" / p.name for p in shards]
-    assert sorted(seconds) == ["clean", "dedup_keys", "langid", "leftover", "quality", "templates"]
+    assert sorted(seconds) == ["clean", "dedup_keys", "langid", "leftover", "quality"]
     for ours, theirs in zip(cleaned + keys, local_cleaned + local_keys, strict=True):
         assert ours.read_bytes() == theirs.read_bytes(), f"{ours} differs from the local engine's {theirs}"
 
