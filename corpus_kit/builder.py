@@ -52,7 +52,8 @@ logger = logging.getLogger(__name__)
 _KEYS_ROW_GROUP = 8192  # rows per row group of the work folder's dedup keys file
 _EXACT_COPY = "exact_copy"  # work column: a duplicate's text is an exact copy of its keeper's
 # Items in flight per worker while ingesting: chunks of `ingest.PREPARE_CHUNK` records (so the
-# workers never wait for the reader), and shards' template counts (small; the reader never waits).
+# workers seldom wait for the reader), and shards' template counts (small, and all merged at once,
+# so the reader need not wait for them).
 _PREPARE_AHEAD = 8
 _COUNTS_AHEAD = 64
 

@@ -458,11 +458,9 @@ def _score(text: str, cfg: LangidConfig) -> tuple[str, float, float]:
     prob = round(prob, 6)
     if prob < cfg.min_prob or _misfit(model, sample, read, counts, total, best, cfg):
         return UNDETERMINED, prob, 0.0
-    same = (per_line.argmax(axis=1) == best).tolist()
-    counted = [
-        (w, is_same) for w, is_same in zip(weights.tolist(), same, strict=True) if w >= cfg.mix_min_chars
-    ]
-    mix = sum(w for w, same in counted if same) / sum(w for w, _ in counted) if counted else 1.0
+    agrees = (per_line.argmax(axis=1) == best).tolist()  # each line's own best language is the text's
+    counted = [(w, ok) for w, ok in zip(weights.tolist(), agrees, strict=True) if w >= cfg.mix_min_chars]
+    mix = sum(w for w, agree in counted if agree) / sum(w for w, _ in counted) if counted else 1.0
     return model.langs[best], prob, round(mix, 6)
 
 
