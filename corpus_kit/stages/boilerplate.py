@@ -13,7 +13,7 @@ their wording suggests (`nav_menu`, `promo`, `job_ad`, `teaser`, `caption`, `leg
 else `model`.
 
 The classifier is two gradient-boosted tree ensembles trained by `scripts/train_boilerplate.py`
-and stored as JSON in `corpus_kit/models/boilerplate.json`; they are evaluated here with NumPy.
+and stored as JSON in `corpus_kit/models/boilerplate.json`; `trees.py` evaluates them with NumPy.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from corpus_kit.stages.template_lines import (
     merge_template_counts,
     site_of,
 )
+from corpus_kit.stages.trees import TreeEnsemble
 from corpus_kit.tables import set_column
 
 MODEL_FILE = "boilerplate.json"
@@ -58,8 +59,6 @@ HTML_MODEL_FILE = "boilerplate_html.json"
 _HEADING_MAX_WORDS = 15
 #: A line of an HTML page whose share in the extracted main text reaches this was kept by the extractor.
 _EXTRACTED = 0.5
-# Rows per tree traversal step: (rows, trees) index arrays of this size stay in the CPU cache.
-_PREDICT_ROWS = 256
 # Lines whose features are computed together: enough to spread NumPy's per-call cost thin, few
 # enough to keep the feature arrays small.
 _BATCH_LINES = 4096
@@ -147,94 +146,16 @@ _RULE_TERMS_RE2 = "(?i:skip to|jump to|back to top)|(?:" + "|".join(_CREDIT_WORD
 
 
 @dataclass(frozen=True)
-class _Trees:
-    """One boosted ensemble, each tree padded to a complete binary tree of depth `depth`.
-
-    Internal node k of a tree has children 2k+1 (value <= threshold) and 2k+2; a leaf that is
-    shallower than `depth` is padded with nodes whose threshold is +inf, so every row walks
-    exactly `depth` steps with array arithmetic only. Features are never NaN.
-    """
-
-    feature: np.ndarray  # (trees, 2**depth - 1)
-    threshold: np.ndarray  # (trees, 2**depth - 1)
-    value: np.ndarray  # (trees, 2**depth)
-    depth: int
-    baseline: float
-
-    @classmethod
-    def from_json(cls, data: dict) -> _Trees:
-        trees = data["trees"]
-
-        def depth_of(tree: dict, node: int) -> int:
-            if tree["leaf"][node]:
-                return 0
-            return 1 + max(depth_of(tree, tree["left"][node]), depth_of(tree, tree["right"][node]))
-
-        depth = max(depth_of(tree, 0) for tree in trees)
-        n_inner = 2**depth - 1
-        feature = np.zeros((len(trees), n_inner), dtype=np.intp)
-        threshold = np.full((len(trees), n_inner), np.inf)
-        value = np.zeros((len(trees), 2**depth))
-        for t, tree in enumerate(trees):
-            stack = [(0, 0, 0)]  # (node in the JSON tree, slot in the complete tree, level)
-            while stack:
-                node, slot, level = stack.pop()
-                if tree["leaf"][node]:
-                    # Every slot below a leaf ends in the same leaf value.
-                    width = 2 ** (depth - level)
-                    first = (slot + 1) * width - 1 - n_inner
-                    value[t, first : first + width] = tree["value"][node]
-                    continue
-                feature[t, slot] = tree["feature"][node]
-                threshold[t, slot] = tree["threshold"][node]
-                stack.append((tree["left"][node], 2 * slot + 1, level + 1))
-                stack.append((tree["right"][node], 2 * slot + 2, level + 1))
-        return cls(feature, threshold, value, depth, float(data["baseline"]))
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """Return the probability of the positive class (content) for each row of `x`."""
-        out = np.empty(len(x))
-        for start in range(0, len(x), _PREDICT_ROWS):
-            rows = x[start : start + _PREDICT_ROWS].astype(np.float64)
-            out[start : start + _PREDICT_ROWS] = self._predict_rows(rows)
-        return out
-
-    def _predict_rows(self, x: np.ndarray) -> np.ndarray:
-        n_trees, n_inner = self.feature.shape
-        feature, threshold = self.feature.ravel(), self.threshold.ravel()
-        flat = x.ravel()
-        base = (np.arange(len(x)) * x.shape[1])[:, None]
-        # `node` indexes the flattened (trees, inner nodes) arrays: node = tree * n_inner + slot,
-        # so the child 2 * slot + 1 + go is 2 * node + (1 - tree * n_inner) + go.
-        offset = 1 - np.arange(n_trees) * n_inner
-        # Every row starts at each tree's root, whose feature and threshold need no lookup.
-        roots = np.arange(n_trees) * n_inner
-        node = roots + 1 + (flat.take(base + feature[roots]) > threshold[roots])
-        for _ in range(self.depth - 1):
-            column = feature.take(node)
-            column += base
-            go = flat.take(column) > threshold.take(node)
-            node *= 2
-            node += offset
-            node += go
-        # After `depth` steps slot = node - tree * n_inner is a leaf slot in [n_inner, 2 * n_inner].
-        leaf = node + np.arange(n_trees) - n_inner
-        # Summed over a (rows, trees) array along the trees, as before: the same float rounding.
-        raw = self.baseline + self.value.ravel()[leaf].sum(axis=1)
-        return 1.0 / (1.0 + np.exp(-raw))
-
-
-@dataclass(frozen=True)
 class _Model:
-    first_pass: _Trees
-    second_pass: _Trees
+    first_pass: TreeEnsemble
+    second_pass: TreeEnsemble
 
 
 @cache
 def _model(name: str = MODEL_FILE) -> _Model:
     """Load a bundled classifier (`MODEL_FILE` or `HTML_MODEL_FILE`) once per process."""
     data = json.loads((MODELS_DIR / name).read_text(encoding="utf-8"))
-    return _Model(_Trees.from_json(data["first_pass"]), _Trees.from_json(data["second_pass"]))
+    return _Model(TreeEnsemble.from_json(data["first_pass"]), TreeEnsemble.from_json(data["second_pass"]))
 
 
 def content_probabilities(lines: list[str], url: str | None = None) -> np.ndarray:
