@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -467,6 +468,64 @@ def _stage_summaries(
     ]
 
 
+def _local_phases(
+    cfg: BuildConfig, work: Path, ingest: StageSummary, rejects: list[Reject]
+) -> tuple[list[Part], Counter, pa.Table, Counter]:
+    """Ingest, the document phase and the duplicate clusters of a build on the local engine."""
+    with WorkerPool(worker_count(cfg.engine.workers)) as pool:
+        shards = _ingest_shards(cfg, work, ingest, rejects, pool)
+        cleaned, key_paths, seconds = _document_phase(shards, cfg, work, pool)
+    # New workers from here on: the document phase's ones hold its models and heap.
+    start = time.perf_counter()
+    parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
+    seconds["dedup"] += time.perf_counter() - start
+    return parts, quality, keys, seconds
+
+
+def _ray_phases(
+    cfg: BuildConfig,
+    work: Path,
+    ingest: StageSummary,
+    rejects: list[Reject],
+    ray_address: str | None,
+    ray_session: ExitStack,
+) -> tuple[list[Part], Counter, pa.Table, Counter]:
+    """Ingest, the document phase and the duplicate clusters of a build on the Ray engine.
+
+    Ray starts while ingest runs (on a thread, with its own process pool): a local instance takes
+    seconds to start, which ingest would otherwise wait for or add to. Each shard's template lines
+    are counted as ingest writes it, as locally; Ray sums them. One Ray instance serves the document
+    phase and the duplicate clusters; it is left open in `ray_session` for the caller to close.
+    Returns `_dedup_and_split`'s results and the stage seconds.
+    """
+    from corpus_kit.engines import ray as ray_engine
+    from corpus_kit.engines import ray_dedup
+
+    def ingest_and_count() -> tuple[list[Path], list[pa.Table], float]:
+        with WorkerPool(worker_count(cfg.engine.workers)) as pool:
+            return _counted_shards(_ingest_shards(cfg, work, ingest, rejects, pool), cfg, pool)
+
+    with ThreadPoolExecutor(1) as thread:
+        ingesting = thread.submit(ingest_and_count)
+        # Ray starts in the main thread (started in another, it lost its GCS connection).
+        ray_session.enter_context(ray_engine.session(cfg, ray_address))
+        shards, counts, counting = ingesting.result()
+    start = time.perf_counter()
+    templates = ray_engine.sum_template_counts(counts, cfg)
+    del counts
+    counting += time.perf_counter() - start
+    preload()  # the validation's import, while the driver waits for Ray
+    cleaned, key_paths, ray_seconds = ray_engine.run_document_phase(shards, templates, cfg, work)
+    seconds = Counter(ray_seconds)
+    seconds["templates"] += counting
+    start = time.perf_counter()
+    parts, quality, keys = _dedup_and_split(
+        cleaned, key_paths, cfg, rejects, work, ray_dedup.duplicate_components
+    )
+    seconds["dedup"] += time.perf_counter() - start
+    return parts, quality, keys, seconds
+
+
 def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = None) -> BuildReport:
     """Run the whole chain from `cfg`; write (or confirm) the release; return the report.
 
@@ -483,43 +542,35 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
     try:
         ingest = StageSummary("ingest")
         rejects: list[Reject] = []
-        with WorkerPool(worker_count(cfg.engine.workers)) as pool:
-            shards = _ingest_shards(cfg, work, ingest, rejects, pool)
+        with ExitStack() as ray_session:
             if engine == "ray":
-                # Each shard's template lines are counted as ingest writes it, as locally; Ray sums them.
-                shards, counts, counting = _counted_shards(shards, cfg, pool)
+                phases = _ray_phases(cfg, work, ingest, rejects, ray_address, ray_session)
             else:
-                cleaned, key_paths, seconds = _document_phase(shards, cfg, work, pool)
-        if engine == "ray":
-            from corpus_kit.engines import ray as ray_engine
-            from corpus_kit.engines import ray_dedup
-
-            # One Ray instance for the document phase and the duplicate clusters.
-            with ray_engine.session(cfg, ray_address):
-                start = time.perf_counter()
-                templates = ray_engine.sum_template_counts(counts, cfg)
-                del counts
-                counting += time.perf_counter() - start
-                preload()  # the validation's import, while the driver waits for Ray
-                cleaned, key_paths, ray_seconds = ray_engine.run_document_phase(shards, templates, cfg, work)
-                seconds = Counter(ray_seconds)
-                seconds["templates"] += counting
-                start = time.perf_counter()
-                parts, quality, keys = _dedup_and_split(
-                    cleaned, key_paths, cfg, rejects, work, ray_dedup.duplicate_components
+                phases = _local_phases(cfg, work, ingest, rejects)
+            parts, quality, keys, seconds = phases
+            kept = _rows(parts)
+            if ingest.docs_in != kept + len(rejects):
+                raise AssertionError(
+                    f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}"
                 )
-        else:
-            # New workers from here on: the document phase's ones hold its models and heap.
-            start = time.perf_counter()
-            parts, quality, keys = _dedup_and_split(cleaned, key_paths, cfg, rejects, work)
-        seconds["dedup"] += time.perf_counter() - start
-        kept = _rows(parts)
-        if ingest.docs_in != kept + len(rejects):
-            raise AssertionError(f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}")
-        stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
-        return package_release(
-            parts, keys, rejects, cfg, ingest.docs_in, stages, own_stages=True, validated=seconds["leftover"]
-        )
+            stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
+            package = functools.partial(
+                package_release,
+                parts,
+                keys,
+                rejects,
+                cfg,
+                ingest.docs_in,
+                stages,
+                own_stages=True,
+                validated=seconds["leftover"],
+            )
+            if engine == "local":
+                return package()
+            with ThreadPoolExecutor(1) as thread:
+                packaging = thread.submit(package)
+                ray_session.close()  # Ray shuts down while the release is written
+                return packaging.result()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

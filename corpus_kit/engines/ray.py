@@ -11,10 +11,11 @@ object store:
    pyarrow's `group_by().aggregate` per block: no Python call per key); the summed table goes
    through `pipeline.merge_templates` on the driver, as the local engine's per-shard counts do
    (sums of sums are the same sums).
-2. documents (`run_document_phase`): `shards.process_shard` in a callable class, so each Ray
-   worker builds its per-process state (the boilerplate model, the language profiles) once. It
-   writes the shard's cleaned rows and dedup keys under the shard's name, as a local worker does,
-   and returns only its counts and seconds.
+2. documents (`run_document_phase`): `shards.process_shard` as a `map_batches` task per shard. A
+   worker process builds its per-process state (the boilerplate model, the language profiles, the
+   template lines from the object store) once and keeps it for its later tasks. It writes the
+   shard's cleaned rows and dedup keys under the shard's name, as a local worker does, and
+   returns only its counts and seconds.
 
 Ray is imported only here; without it, `run_document_phase` raises `ConfigError` with the install
 hint. Paths are read and written by the workers, so on a multi-node cluster the output folder must
@@ -111,22 +112,27 @@ def sum_template_counts(counts: list[pa.Table], cfg: BuildConfig) -> TemplateLin
         return pipeline.merge_templates([_sum_template_counts(ray.data.from_arrow(blocks))], cfg)
 
 
-class _DocumentStages:
-    """Run `shards.process_shard` on the shards of a batch (one instance per Ray worker)."""
+# The template lines of the running build in this worker process: (object ref, its value).
+_templates: tuple[Any, TemplateLines | None] | None = None
 
-    def __init__(self, cfg: BuildConfig, templates: TemplateLines | None, work: str) -> None:
-        self.cfg = cfg
-        self.templates = templates
-        self.work = Path(work)
 
-    def __call__(self, items: pa.Table) -> pa.Table:
-        paths = [Path(p) for p in items.column("path").to_pylist()]
-        rows = []
-        tasks = shard_tasks(paths, self.work, self.cfg, self.templates)
-        for shard, task in zip(items.column("shard").to_pylist(), tasks, strict=True):
-            seconds, docs, nbytes = process_shard(task)
-            rows.append({"shard": shard, "docs": docs, "bytes": nbytes, **seconds})
-        return pa.Table.from_pylist(rows)
+def _templates_of(ref: Any) -> TemplateLines | None:
+    """The `TemplateLines` behind `ref`, read from the object store once per worker process."""
+    global _templates
+    if _templates is None or _templates[0] != ref:
+        _templates = (ref, _import_ray().get(ref))
+    return _templates[1]
+
+
+def _process_shards(items: pa.Table, cfg: BuildConfig, templates: Any, work: str) -> pa.Table:
+    """Run `shards.process_shard` on the shards of a batch; `templates` is an object ref."""
+    paths = [Path(p) for p in items.column("path").to_pylist()]
+    rows = []
+    tasks = shard_tasks(paths, Path(work), cfg, _templates_of(templates))
+    for shard, task in zip(items.column("shard").to_pylist(), tasks, strict=True):
+        seconds, docs, nbytes = process_shard(task)
+        rows.append({"shard": shard, "docs": docs, "bytes": nbytes, **seconds})
+    return pa.Table.from_pylist(rows)
 
 
 def _init(ray: Any, cfg: BuildConfig, address: str | None) -> bool:
@@ -228,12 +234,14 @@ def _run(
         [{"shard": i, "path": str(p)} for i, p in enumerate(shards)], override_num_blocks=len(shards)
     )
     seconds: Counter = Counter()
+    # Tasks, not actors: the workers Ray keeps for its CPUs run every step of the build, each with
+    # its per-process state (models, language profiles, templates) built once, where actors would
+    # start processes of their own and leave the later steps to start new task workers.
     documents = items.map_batches(
-        _DocumentStages,
+        _process_shards,
         batch_size=1,
         batch_format="pyarrow",
-        fn_constructor_kwargs={"cfg": cfg, "templates": templates, "work": str(work)},
-        compute=ray.data.ActorPoolStrategy(size=min(cpus, len(shards))),
+        fn_kwargs={"cfg": cfg, "templates": ray.put(templates), "work": str(work)},
     )
     tasks = shard_tasks(shards, work, cfg, templates)
     done: set[int] = set()
