@@ -604,14 +604,13 @@ def _leftover_scores(
         base[:, url_columns] = -1.0
         lines = [pages[i] for i in chosen]
         _scatter(chosen, lines, _predict(base, lines), probs)
-    scores: list[float | None] = []
-    for page, page_probs in zip(pages, probs, strict=True):
-        keep = keep_decisions(page, page_probs, cfg) if page else np.zeros(0, dtype=bool)
-        removed = [
-            round(float(1.0 - prob), 4) for prob, is_kept in zip(page_probs, keep, strict=True) if not is_kept
-        ]
-        scores.append(max(removed, default=None))
-    return scores
+    # The keep decisions of all pages at once; each page's highest removed score (rounding to 4
+    # places keeps the order, so the rounded maximum is the maximum of the rounded scores).
+    keep = _keep_pages(pages, probs, cfg, [None] * len(pages))
+    score = np.where(keep, -np.inf, 1.0 - np.concatenate([np.zeros(0), *probs]))
+    bounds = np.cumsum([0] + [len(page) for page in pages])
+    highest = [float(score[start:end].max(initial=-np.inf)) for start, end in pairwise(bounds.tolist())]
+    return [None if value == -np.inf else round(value, 4) for value in highest]
 
 
 def _content_shares(table: pa.Table, splits: list[_Text]) -> list[np.ndarray | None]:
