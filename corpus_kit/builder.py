@@ -532,7 +532,8 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
     `engine` runs the document phase and the duplicate clusters on a local process pool ("local")
     or on Ray Data ("ray", extra `corpus-kit[ray]`; on the cluster at `ray_address`, else a local
     Ray instance). The release is byte-identical either way.
-    Raises `ValidationError` when the dataset fails its suite (nothing is published then).
+    Raises `ValidationError` when the dataset fails its suite or no document is left (nothing is
+    published then).
     """
     if engine not in ("local", "ray"):
         raise ConfigError(f"engine {engine!r} is not one of 'local', 'ray'")
@@ -552,6 +553,13 @@ def build(cfg: BuildConfig, engine: str = "local", ray_address: str | None = Non
             if ingest.docs_in != kept + len(rejects):
                 raise AssertionError(
                     f"records in {ingest.docs_in} != rows out {kept} + rejects {len(rejects)}"
+                )
+            if not kept:
+                reasons = Counter(reject.reason for reject in rejects).most_common()
+                raise ValidationError(
+                    f"no document is left to publish: all {ingest.docs_in:,} records were rejected ("
+                    + ", ".join(f"{reason} {count:,}" for reason, count in reasons)
+                    + "); nothing was published"
                 )
             stages = _stage_summaries(ingest, quality, rejects, kept, seconds)
             package = functools.partial(

@@ -165,3 +165,15 @@ def test_a_build_failing_validation_publishes_nothing(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="nothing was published"):
         build(cfg)
     assert sorted(p.name for p in (project / "dist").iterdir()) == []
+
+
+def test_a_build_that_rejects_every_record_says_why_and_publishes_nothing(tmp_path: Path) -> None:
+    # A real seed cut down to its first line (too few words), and a record that is not JSON.
+    line = next(iter((SEEDS / "000_d2e5173d4dcb53ba.txt").read_text(encoding="utf-8").splitlines()))
+    source = tmp_path / "docs.jsonl"
+    source.write_text(json.dumps({"id": "short", "text": line}) + "\n{not json\n", encoding="utf-8")
+    out = tmp_path / "out"
+    cfg = load_config(None, {"input.paths": [str(source)], "package.output_dir": str(out)})
+    with pytest.raises(ValidationError, match=r"all 2 records were rejected \(\w+ 1, \w+ 1\); nothing"):
+        build(cfg)
+    assert not out.exists() or sorted(p.name for p in out.iterdir()) == []
