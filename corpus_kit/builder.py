@@ -509,6 +509,7 @@ def _ray_phases(
         ingesting = thread.submit(ingest_and_count)
         # Ray starts in the main thread (started in another, it lost its GCS connection).
         ray_session.enter_context(ray_engine.session(cfg, ray_address))
+        ray_engine.warm_up(cfg)  # the workers start and load their models while ingest runs
         shards, counts, counting = ingesting.result()
     start = time.perf_counter()
     templates = ray_engine.sum_template_counts(counts, cfg)

@@ -135,6 +135,23 @@ def _process_shards(items: pa.Table, cfg: BuildConfig, templates: Any, work: str
     return pa.Table.from_pylist(rows)
 
 
+def _warm_up(cfg: BuildConfig) -> None:
+    """Build a worker process's per-process state (models, language profiles, character tables):
+    the document stages on a one-document batch. About a second each, otherwise paid by the first
+    shard a worker gets."""
+    table = pa.table({"id": ["warm-up"], "text": ["A sentence to warm up with.\nAnd a second line."]})
+    pipeline.batch_dedup_keys(pipeline.run_document_stages(table, cfg, None)[0], cfg)
+
+
+def warm_up(cfg: BuildConfig) -> None:
+    """Start `_warm_up` on every CPU of the running Ray instance without waiting for it, so that Ray
+    starts its worker processes and they build their state while the driver does other work."""
+    ray = _import_ray()
+    task = ray.remote(_warm_up)
+    for _ in range(cpu_count(ray)):
+        task.remote(cfg)
+
+
 def _init(ray: Any, cfg: BuildConfig, address: str | None) -> bool:
     """Start or join Ray unless it is already running; return True when this call started it."""
     if ray.is_initialized():

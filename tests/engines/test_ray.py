@@ -264,3 +264,15 @@ def test_ray_cluster_duplicates_equal_local_with_previous_release(ray_session: A
     copies = expected.filter(pc.starts_with(expected.column("id"), "copy-"))
     assert copies.column("is_duplicate").to_pylist() == [True] * 5
     assert cluster_duplicates(keys, cfg, previous, ray_dedup.duplicate_components).equals(expected)
+
+
+def test_warm_up_builds_a_workers_models() -> None:
+    # Run where Ray would run it, fire and forget: it must work on its own, from empty caches.
+    from corpus_kit.engines import ray as ray_engine
+    from corpus_kit.stages import boilerplate, langid
+
+    boilerplate._model.cache_clear()
+    langid._model.cache_clear()
+    ray_engine._warm_up(BuildConfig())
+    assert boilerplate._model.cache_info().currsize >= 1
+    assert langid._model.cache_info().currsize == 1
