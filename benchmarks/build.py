@@ -5,10 +5,12 @@ the work folder), run ``corpus-kit -q build`` on it as a subprocess, then datatr
 (``benchmarks/datatrove_pipeline.py``) in a separate venv that this script creates in the work
 folder. A sampler thread records the resident memory of each whole process tree every 0.1 s.
 Prints per-stage and overall docs/s, MB/s and peak RSS, the time of ``corpus-kit validate`` on each
-built release against the build's, the ratios, and a Markdown table.
+built release against the build's, the ratios, and a Markdown table. With ``--ray-pairs N``, also
+N alternating pairs of whole builds with the local and the Ray engine, and their ratios.
 
 Usage: python benchmarks/build.py [--sizes 20000,100000] [--workers 2] [--skip-datatrove]
-           [--skip-corpus-kit] [--datatrove-docs N] [--template-index] [--max-rss-mb MB] [--workdir DIR]
+           [--skip-corpus-kit] [--datatrove-docs N] [--template-index] [--ray-pairs N]
+           [--max-rss-mb MB] [--workdir DIR]
 Needs psutil and gensim in the environment that runs it; datatrove is never imported here.
 What each printed number means: benchmarks/README.md.
 """
@@ -172,15 +174,12 @@ def corpus_stats(corpus: Path) -> tuple[int, int]:
         return sum(1 for _ in f), corpus.stat().st_size
 
 
-def bench_corpus_kit(corpus: Path, workdir: Path, workers: int, max_rss_mb: float) -> dict:
-    """Run `corpus-kit -q build` on `corpus`; return overall and per-stage numbers."""
-    run_dir = workdir / f"ck_{corpus.stem}"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
-    out = run_dir / "out"
-    work = out / ".work-bench-0.0.1"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    cmd = [
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+
+
+def build_command(corpus: Path, out: Path, workers: int, engine: str = "local") -> list[str]:
+    """The `corpus-kit -q build` command line of the benchmark's builds."""
+    return [
         sys.executable,
         "-m",
         "corpus_kit.cli",
@@ -196,7 +195,19 @@ def bench_corpus_kit(corpus: Path, workdir: Path, workers: int, max_rss_mb: floa
         "0.0.1",
         "--workers",
         str(workers),
+        "--engine",
+        engine,
     ]
+
+
+def bench_corpus_kit(corpus: Path, workdir: Path, workers: int, max_rss_mb: float) -> dict:
+    """Run `corpus-kit -q build` on `corpus`; return overall and per-stage numbers."""
+    run_dir = workdir / f"ck_{corpus.stem}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    out = run_dir / "out"
+    work = out / ".work-bench-0.0.1"
+    cmd = build_command(corpus, out, workers)
 
     def shards_done() -> bool:
         keys = work / "keys"
@@ -212,7 +223,7 @@ def bench_corpus_kit(corpus: Path, workdir: Path, workers: int, max_rss_mb: floa
         "shards_done": lambda marks: "templates_done" in marks and shards_done(),
         "validated": lambda marks: (out / ".staged-bench-0.0.1" / "rejects.jsonl").exists(),
     }
-    run = run_monitored(cmd, run_dir, env, markers, run_dir / "stderr.log", max_rss_mb)
+    run = run_monitored(cmd, run_dir, ENV, markers, run_dir / "stderr.log", max_rss_mb)
     if run.returncode not in (0, 1) and "killed" not in run.marks:
         raise SystemExit(f"corpus-kit build failed ({run.returncode}); see {run_dir / 'stderr.log'}")
     # Exit code 1: the release failed its validation suite, so nothing was packaged and no run
@@ -234,6 +245,31 @@ def bench_corpus_kit(corpus: Path, workdir: Path, workers: int, max_rss_mb: floa
     ]
     index = dedup_index_size(Path(summary["release"]) / "dedup_index.parquet") if summary else None
     return {"run": run, "summary": summary, "phases": phases, "dedup_index": index}
+
+
+def bench_engine_pairs(corpus: Path, workdir: Path, workers: int, pairs: int, max_rss_mb: float) -> None:
+    """Build `corpus` with the local engine, then with Ray, `pairs` times; print each wall time and
+    the Ray/local ratios (the issue's target: 1.5x at most). Alternating pairs, because this
+    machine's speed drifts over minutes."""
+    times: dict[str, list[float]] = {"local": [], "ray": []}
+    run_dir = workdir / f"engines_{corpus.stem}"
+    for _ in range(pairs):
+        for engine in ("local", "ray"):
+            shutil.rmtree(run_dir, ignore_errors=True)
+            run_dir.mkdir(parents=True)
+            cmd = build_command(corpus, run_dir / "out", workers, engine)
+            log = workdir / f"engines_{engine}.log"
+            run = run_monitored(cmd, run_dir, ENV, {}, log, max_rss_mb)
+            if run.returncode != 0:
+                raise SystemExit(f"{engine} build failed ({run.returncode}); see {log}")
+            times[engine].append(run.wall)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    print(f"\n## engines, {pairs} alternating pairs (local, then ray): whole build, wall seconds")
+    for local, ray in zip(times["local"], times["ray"], strict=True):
+        print(f"local {local:6.1f}  ray {ray:6.1f}  ray/local {ray / local:.2f}x")
+    mean = {engine: sum(t) / len(t) for engine, t in times.items()}
+    ratio = mean["ray"] / mean["local"]
+    print(f"means: local {mean['local']:.1f}, ray {mean['ray']:.1f}, ray/local {ratio:.2f}x")
 
 
 def dedup_index_size(path: Path) -> dict:
@@ -431,6 +467,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--template-index", action="store_true", help="also measure the global template-line counts"
     )
+    parser.add_argument(
+        "--ray-pairs",
+        type=int,
+        default=0,
+        help="also build each corpus N times with each engine, alternating, and print Ray/local",
+    )
     parser.add_argument("--max-rss-mb", type=float, default=6000, help="kill a run whose processes pass this")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "corpus-kit-bench")
     args = parser.parse_args(argv)
@@ -467,6 +509,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{rate(kept, val.wall):.0f} docs/s, peak RSS {val.peak_mb():.0f} MB (tree); "
                     f"{val.wall / ck['run'].wall:.2f}x the build's {ck['run'].wall:.1f} s"
                 )
+        if args.ray_pairs:
+            bench_engine_pairs(corpus, args.workdir, args.workers, args.ray_pairs, args.max_rss_mb)
         if not args.skip_datatrove:
             print(f"(load average {os.getloadavg()[0]:.1f} before datatrove)")
             dt_row = report_datatrove(
@@ -498,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         + (["--skip-corpus-kit"] if args.skip_corpus_kit else [])
         + ([f"--datatrove-docs {args.datatrove_docs}"] if args.datatrove_docs else [])
         + (["--template-index"] if args.template_index else [])
+        + ([f"--ray-pairs {args.ray_pairs}"] if args.ray_pairs else [])
         + ([f"--max-rss-mb {args.max_rss_mb:.0f}"] if args.max_rss_mb != 6000 else [])
     )
     print(f"Command: `{command}`")
